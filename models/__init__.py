@@ -1,0 +1,1 @@
+"""Networks: backbones, necks, heads, the model builder, and the IEN equivariance machinery."""

@@ -82,3 +82,14 @@ def test_write_otb_layout_round_trips(tmp_path):
 def test_bad_config_is_an_error():
     with pytest.raises(TrackingError, match="synthetic.image_size"):
         SyntheticConfig(image_size=(16, 16))
+
+
+def test_placements_use_the_crop_geometry_convention():
+    from core.crop import crop_matrix
+    from datasets.synthetic import placement_matrices
+
+    m = placement_matrices((40, 20), [[100.0, 80.0], [50.0, 60.0]], [1.5, 0.7], [30.0, -115.0])
+    for i, (centre, scale, angle) in enumerate((((100, 80), 1.5, 30.0), ((50, 60), 0.7, -115.0))):
+        expected = crop_matrix((20, 10), 1.0 / scale, 1.0, angle=angle)
+        expected[:, 2] += np.array(centre) - 0.5  # crop_matrix puts the centre at out / 2 = 0.5
+        assert np.allclose(m[i], expected)

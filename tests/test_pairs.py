@@ -174,3 +174,16 @@ def test_bad_config_is_an_error():
         PairConfig(negative_rate=2.0)
     with pytest.raises(TrackingError, match="template_size"):
         PairConfig(template_size=300)
+
+
+def test_configs_parse_from_yaml_mappings():
+    from core.config import from_dict
+
+    cfg = from_dict(PairConfig, {"search_size": 287, "negative_rate": 0.2,
+                                 "search_aug": {"rotation": 30, "flip": 0.5}}, where="data.pairs")
+    assert cfg.search_size == 287 and cfg.search_aug.rotation == 30.0 and cfg.search_aug.flip == 0.5
+    assert cfg.template_aug == AugmentConfig(shift=4.0, scale=0.05)  # defaults kept for sections not given
+    with pytest.raises(TrackingError, match=r"data.pairs.search_aug: unknown key\(s\) rotate; valid keys:"):
+        from_dict(PairConfig, {"search_aug": {"rotate": 30}}, where="data.pairs")
+    syn = from_dict(SyntheticConfig, {"image_size": [640, 480], "rotation_speed": [2, 5]}, where="synthetic")
+    assert syn.image_size == (640, 480) and syn.rotation_speed == (2.0, 5.0)

@@ -17,6 +17,9 @@ def moving_patch_clip(n_frames=40, size=(160, 120), patch=(24, 24), start=(20.0,
     background = cv2.GaussianBlur(rng.integers(60, 140, (height, width, 3), dtype=np.uint8), (9, 9), 3)
     blocks = rng.integers(0, 256, (ph // 4, pw // 4, 3), dtype=np.uint8)
     texture = cv2.resize(blocks, (pw, ph), interpolation=cv2.INTER_NEAREST)
+    last = (start[0] + step[0] * (n_frames - 1), start[1] + step[1] * (n_frames - 1))
+    if min(start + last) < 0 or max(start[0], last[0]) + pw > width or max(start[1], last[1]) + ph > height:
+        raise ValueError("the patch's path leaves the frame: choose another start, step or size")
     frames, boxes = [], []
     for i in range(n_frames):
         x, y = round(start[0] + step[0] * i), round(start[1] + step[1] * i)

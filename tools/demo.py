@@ -157,6 +157,36 @@ def user_action(frame, state, fps):
         key = gui(cv2.waitKey, 50) & 0xFF
 
 
+def track_stream(tracker, source, frame, display, writer, log, progress):
+    """Track from the already initialised ``frame`` to the end of ``source`` (or until the user quits), drawing,
+    writing and logging every frame; returns the smoothed seconds per tracker update (``None`` if none ran)."""
+    mean_seconds = None
+    while frame is not None:
+        state = tracker.state
+        fps = 1.0 / mean_seconds if mean_seconds else None
+        annotated = draw_state(frame, state, fps)
+        if writer is not None:
+            writer.write(annotated)
+        if log is not None:
+            x, y, w, h = state.box
+            log.write(f"{source.index},{x:.2f},{y:.2f},{w:.2f},{h:.2f},{state.score:.4f}\n")
+        progress.update(1)
+        if display:
+            gui(cv2.imshow, WINDOW, annotated)
+            action = user_action(frame, state, fps)
+            if isinstance(action, str):
+                break
+            if action is not None:
+                tracker.init(frame, action)
+        frame = source.read()
+        if frame is not None:
+            start = time.perf_counter()
+            tracker.update(frame)
+            seconds = time.perf_counter() - start
+            mean_seconds = seconds if mean_seconds is None else 0.9 * mean_seconds + 0.1 * seconds
+    return mean_seconds
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     display = not args.no_display
@@ -189,30 +219,7 @@ def main(argv=None) -> int:
         if not display and writer is None and log is None:
             print("note: with --no-display and neither --output nor --log nothing is saved", file=sys.stderr)
         tracker.init(frame, init_box)
-        mean_seconds = None  # smoothed seconds per tracker update, for the fps read-out
-        while frame is not None:
-            state = tracker.state
-            fps = 1.0 / mean_seconds if mean_seconds else None
-            annotated = draw_state(frame, state, fps)
-            if writer is not None:
-                writer.write(annotated)
-            if log is not None:
-                x, y, w, h = state.box
-                log.write(f"{source.index},{x:.2f},{y:.2f},{w:.2f},{h:.2f},{state.score:.4f}\n")
-            progress.update(1)
-            if display:
-                gui(cv2.imshow, WINDOW, annotated)
-                action = user_action(frame, state, fps)
-                if isinstance(action, str):
-                    break
-                if action is not None:
-                    tracker.init(frame, action)
-            frame = source.read()
-            if frame is not None:
-                start = time.perf_counter()
-                tracker.update(frame)
-                seconds = time.perf_counter() - start
-                mean_seconds = seconds if mean_seconds is None else 0.9 * mean_seconds + 0.1 * seconds
+        mean_seconds = track_stream(tracker, source, frame, display, writer, log, progress)
     done = source.index + 1
     speed = f" at {1.0 / mean_seconds:.1f} fps (tracker only)" if mean_seconds else ""
     saved = ", ".join(p for p in (args.output, args.log) if p)

@@ -65,8 +65,8 @@ class Group(ABC):
         """``T_e x`` (or ``T_e^-1 x``) for a whole batch ``(B, C, H, W)`` with one element."""
 
     @abstractmethod
-    def _valid(self, h: int, w: int, e: int, device) -> torch.Tensor:
-        """``(H, W)`` 0/1 map of where ``T_e^-1 y`` is rotated/scaled content of an ``(h, w)`` map ``y``."""
+    def _valid(self, h: int, w: int, e: int, device, inverse: bool) -> torch.Tensor:
+        """``(H, W)`` 0/1 map of where ``T_e^-1 y`` (or ``T_e y``) reads inside an ``(h, w)`` map ``y``."""
 
     def channel_action(self, e: int, order: int) -> Optional[tuple]:
         """``(steps, mirrored)`` by which element ``e`` acts on an order-``order`` block, or ``None`` when ``e`` is
@@ -85,17 +85,18 @@ class Group(ABC):
 
     def act(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         """``T_g x`` per sample (images or feature maps)."""
-        return self._per_element(x, g, lambda part, e: self._apply(part, e, inverse=False))
+        return self.per_element(x, g, lambda part, e: self._apply(part, e, inverse=False))
 
     def act_inverse(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         """``T_g^-1 x`` per sample (spatial part only)."""
-        return self._per_element(x, g, lambda part, e: self._apply(part, e, inverse=True))
+        return self.per_element(x, g, lambda part, e: self._apply(part, e, inverse=True))
 
-    def mask(self, g: torch.Tensor, h: int, w: int, device="cpu") -> torch.Tensor:
-        """``(B, 1, H, W)`` 0/1 weights: where ``T_g^-1`` of a transformed map is exact content."""
-        return torch.stack([self._valid(h, w, int(e), device) for e in g.tolist()])[:, None]
+    def mask(self, g: torch.Tensor, h: int, w: int, device="cpu", inverse: bool = True) -> torch.Tensor:
+        """``(B, 1, H, W)`` 0/1 weights: where ``T_g^-1`` (or ``T_g``) of a map is exact content."""
+        return torch.stack([self._valid(h, w, int(e), device, inverse) for e in g.tolist()])[:, None]
 
-    def _per_element(self, x, g, fn):
+    def per_element(self, x, g, fn):
+        """``fn(part, e)`` on the samples of each distinct element ``e`` of ``g``, reassembled in batch order."""
         g = _as_elements(g, x.shape[0])
         out = None
         for e in torch.unique(g).tolist():
@@ -153,7 +154,7 @@ class RotationGroup(Group):
             return torch.rot90(x, (4 * k) // self.n, dims=(-2, -1))
         return resample(x, rotation_scale_matrix(2 * math.pi * k / self.n, 1.0))
 
-    def _valid(self, h, w, e, device):
+    def _valid(self, h, w, e, device, inverse):
         if self.exact(e):
             return torch.ones(h, w, device=device)
         return disk_mask(h, w, str(device)).to(device)
@@ -187,9 +188,10 @@ class ScaleGroup(Group):
         s = self.factor(e)
         return resample(x, rotation_scale_matrix(0.0, 1.0 / s if inverse else s))
 
-    def _valid(self, h, w, e, device):
-        # T^-1 reads y at c + (p - c) * s: inside the map only in the central 1/s part when s > 1.
-        s = self.factor(e)
+    def _valid(self, h, w, e, device, inverse):
+        # T^-1 reads y at c + (p - c) * s (T at c + (p - c) / s): inside the map only in the central 1/s part
+        # when s > 1.
+        s = self.factor(e) if inverse else 1.0 / self.factor(e)
         if s <= 1.0:
             return torch.ones(h, w, device=device)
         ys = (torch.arange(h, device=device, dtype=torch.float32) - (h - 1) / 2) * s
@@ -259,35 +261,51 @@ def reference_features(f: torch.Tensor, channels: ChannelGroups, form: str) -> t
     return channels.pool(f) if form == "pooled" else f
 
 
+def act_features(f: torch.Tensor, g: torch.Tensor, group: Group, channels: ChannelGroups, form: str) -> tuple:
+    """``T_g P f`` (pooled) or ``T_g f`` (regular: spatial turn plus each field's orientation shift), and the
+    ``(B, C', H, W)`` 0/1 weights of what is meaningful. With the regular form a tracker can turn template
+    features by ``g`` without re-encoding the turned template (exact for an equivariant layer)."""
+    return _features(f, g, group, channels, form, inverse=False)
+
+
 def align_features(ft: torch.Tensor, g: torch.Tensor, group: Group, channels: ChannelGroups, form: str) -> tuple:
     """``T_g^-1 P f(T_g x)`` (pooled) or ``T_g^-1 f(T_g x)`` (regular), and its ``(B, C', H, W)`` 0/1 weights.
 
     Weights are the spatial mask of each sample's element times a channel mask that drops the blocks whose group
     does not contain that element (module docstring).
     """
+    return _features(ft, g, group, channels, form, inverse=True)
+
+
+def _features(f, g, group, channels, form, inverse):
     check_form(form)
-    g = _as_elements(g, ft.shape[0])
-    h, w = ft.shape[-2:]
+    g = _as_elements(g, f.shape[0])
     pooled = form == "pooled"
-    aligned = group.act_inverse(channels.pool(ft) if pooled else _channel_inverse(ft, g, group, channels), g)
-    keep = torch.stack([_channel_mask(group, int(e), channels, pooled, ft.device) for e in g.tolist()])
-    return aligned, keep[:, :, None, None] * group.mask(g, h, w, ft.device)
+    if pooled:
+        f = channels.pool(f)
+    else:
+        f = group.per_element(f, g, lambda part, e: _channel_act(part, e, group, channels, inverse))
+    out = group.act_inverse(f, g) if inverse else group.act(f, g)
+    keep = torch.stack([_channel_mask(group, int(e), channels, pooled, f.device) for e in g.tolist()])
+    return out, keep[:, :, None, None] * group.mask(g, *f.shape[-2:], device=f.device, inverse=inverse)
 
 
-def _channel_inverse(f, g, group, channels):
-    """Undo each sample's channel action block by block: ``o -> s * (o - steps)`` (``s = -1`` if mirrored)."""
-    def undo(part, e):
-        blocks = []
-        for block, (_, order) in zip(channels.split(part), channels.blocks):
-            action = group.channel_action(e, order)
-            if action is not None:
-                steps, mirrored = action
-                block = torch.roll(block, shifts=-steps, dims=2)
-                if mirrored:
-                    block = block[:, :, (-torch.arange(order, device=block.device)) % order]
-            blocks.append(block.flatten(1, 2))
-        return torch.cat(blocks, dim=1)
-    return group._per_element(f, g, undo)
+def _channel_act(f, e, group, channels, inverse):
+    """Regular-representation channel action of element ``e``: ``o -> s * o + steps`` per block (``s = -1`` when
+    mirrored), or its inverse. Blocks outside the element's group are left as they are (their weight is 0)."""
+    actions = [group.channel_action(e, order) for _, order in channels.blocks]
+    steps = [(a[0] if a else 0) * (-1 if inverse else 1) for a in actions]
+    mirrored = any(a and a[1] for a in actions)
+    if mirrored and not inverse:
+        f = _mirror(f, channels)
+    f = channels.shift(f, steps)
+    return _mirror(f, channels) if mirrored and inverse else f
+
+
+def _mirror(f, channels):
+    """Orientation ``o -> -o`` inside every field (the mirror's action on a regular field)."""
+    return torch.cat([b[:, :, (-torch.arange(b.shape[2], device=f.device)) % b.shape[2]].flatten(1, 2)
+                      for b in channels.split(f)], dim=1)
 
 
 def _channel_mask(group, e, channels, pooled, device):

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Callable, Optional
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from models.equivariance.actions import Group, align_features, make_group, reference_features
@@ -81,6 +82,20 @@ def response_error(model: nn.Module, group, z: torch.Tensor, x: torch.Tensor,
                 aligned = group.act_inverse(turned, g)
                 total.add(target, aligned, group.mask(g, *target.shape[-2:], device=target.device))
     return total.value
+
+
+def probe_images(count: int, size: int, channels: int = 3, sigma: float = 1.5, seed: int = 0) -> torch.Tensor:
+    """Deterministic smooth random images ``(count, channels, size, size)``: white noise blurred by a Gaussian of
+    ``sigma`` pixels, unit-ish contrast. Why smooth: bilinear resampling of white noise destroys most of it, so
+    on noise the interpolation floor of C8 and scale would drown every other effect; natural images are smooth
+    at the pixel scale too."""
+    generator = torch.Generator().manual_seed(seed)
+    radius = int(3 * sigma + 0.5)
+    noise = torch.randn(count * channels, 1, size + 2 * radius, size + 2 * radius, generator=generator)
+    taps = torch.exp(-torch.arange(-radius, radius + 1, dtype=torch.float32) ** 2 / (2 * sigma ** 2))
+    taps = taps / taps.norm()
+    smooth = F.conv2d(F.conv2d(noise, taps.view(1, 1, 1, -1)), taps.view(1, 1, -1, 1))
+    return smooth.reshape(count, channels, size, size)
 
 
 @contextmanager

@@ -152,12 +152,19 @@ def frame_scores(pred, gt, valid=None):
     return np.nan_to_num(iou, nan=-1.0), np.nan_to_num(err, nan=np.inf), np.nan_to_num(nerr, nan=np.inf)
 
 
-def _curves(values, thresholds, starts, greater: bool) -> np.ndarray:
-    """Per-sequence fraction of frames passing each threshold; sequences are consecutive runs starting at
-    ``starts`` in the pooled ``values``."""
-    hits = values[:, None] > thresholds[None, :] if greater else values[:, None] <= thresholds[None, :]
-    counts = np.add.reduceat(hits.astype(np.int64), starts, axis=0)
-    lengths = np.diff(np.append(starts, len(values)))
+def _curves(values, thresholds, seq_ids, n_seq, lengths, greater: bool) -> np.ndarray:
+    """Per-sequence fraction of frames passing each threshold (``value > t`` or ``value <= t``).
+
+    Each frame's rank among the sorted thresholds (a binary search, the same comparison as ``>``/``<=``) is
+    histogrammed per sequence; a cumulative sum then counts the frames passing each threshold. This avoids a
+    frames x thresholds matrix."""
+    n_thr = len(thresholds)
+    rank = np.searchsorted(thresholds, values, side="left")          # thresholds strictly below the value
+    hist = np.bincount(seq_ids * (n_thr + 1) + rank, minlength=n_seq * (n_thr + 1)).reshape(n_seq, n_thr + 1)
+    if greater:   # value > t_j  <=>  rank > j
+        counts = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    else:         # value <= t_j  <=>  rank <= j
+        counts = np.cumsum(hist, axis=1)[:, :n_thr]
     return counts / lengths[:, None]
 
 
@@ -189,13 +196,13 @@ def evaluate_onepass(sequences, results: dict, tracker: str = "", first_frame_gt
         for a in seq.attributes:
             attrs.setdefault(a, []).append(i)
     lengths = np.array([len(g) for g in gts])
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    seq_ids = np.repeat(np.arange(len(gts)), lengths)
     iou, err, nerr = frame_scores(np.concatenate(preds), np.concatenate(gts), np.concatenate(valids))
     return OnePassResult(
         tracker=tracker, sequences=names,
-        success=_curves(iou, IOU_THRESHOLDS, starts, greater=True),
-        precision=_curves(err, PIXEL_THRESHOLDS, starts, greater=False),
-        norm_precision=_curves(nerr, NORM_THRESHOLDS, starts, greater=False),
+        success=_curves(iou, IOU_THRESHOLDS, seq_ids, len(gts), lengths, greater=True),
+        precision=_curves(err, PIXEL_THRESHOLDS, seq_ids, len(gts), lengths, greater=False),
+        norm_precision=_curves(nerr, NORM_THRESHOLDS, seq_ids, len(gts), lengths, greater=False),
         attributes=attrs, fps=fps)
 
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from datasets.augment import AugmentConfig, context_side, object_size
+from datasets.benchmarks import load_benchmark
 from datasets.pairs import PairConfig, PairDataset, SequenceSource
 from datasets.sequence import Sequence
-from pair_fixtures import read_otb_by_hand
 
 
 @dataclass
@@ -22,13 +22,7 @@ class Recorded(Sequence):
 
 
 def _recorded(seq):
-    return Recorded(name=seq.name, frames=seq.frames, ground_truth=seq.ground_truth)
-
-
-def _vot_by_hand(folder):
-    poly = np.loadtxt(folder / "groundtruth.txt", delimiter=",").reshape(-1, 8) - 1.0  # VOT files are 1-based
-    frames = sorted((folder / "color").glob("*.jpg"))
-    return Sequence(name=folder.name, frames=frames, ground_truth=poly)
+    return Recorded(name=seq.name, frames=seq.frames, ground_truth=seq.ground_truth, flags=seq.flags)
 
 
 def _ncc(a, b):
@@ -38,9 +32,12 @@ def _ncc(a, b):
 
 
 def test_pairs_from_otb_and_vot_sequences(shared_data):
-    # Toy is a grayscale JPEG (decoded to 3 channels); Football1 has more images than boxes; bag has polygons
-    seqs = [_recorded(read_otb_by_hand(shared_data / "OTB" / n)) for n in ("Dog", "Toy", "Football1")]
-    seqs.append(_recorded(_vot_by_hand(shared_data / "VOT" / "bag")))
+    # Toy is a grayscale JPEG (decoded to 3 channels); Football1 has more images than boxes; bag has polygons;
+    # LaSOT's sequence is loaded lazily
+    loaded = load_benchmark("OTB2015", shared_data / "OTB", sequences=["Dog", "Toy", "Football1"])
+    loaded += load_benchmark("VOT2018", shared_data / "VOT", sequences=["bag"])
+    loaded += load_benchmark("LaSOT", shared_data / "LaSOT", sequences=["airplane-1"])
+    seqs = [_recorded(s) for s in loaded]
     for s in seqs:
         s.image_size  # read (and cached) once here, so `reads` below holds only the pair's frames
     cfg = PairConfig(frame_range=5, template_aug=AugmentConfig(), search_aug=AugmentConfig())
@@ -48,7 +45,7 @@ def test_pairs_from_otb_and_vot_sequences(shared_data):
     ds = PairDataset([source], cfg, seed=0)
     centre = slice(64, 191)  # the x crop's central 127 pixels: the template's region at the same scale
     positives = []
-    for i in range(12):
+    for i in range(15):
         for s in seqs:
             s.reads.clear()
         item = ds[i]
@@ -65,6 +62,6 @@ def test_pairs_from_otb_and_vot_sequences(shared_data):
         positives.append(_ncc(item["z"], item["x"][centre, centre]))
     negative_ds = PairDataset([source], PairConfig(negative_rate=1.0, template_aug=AugmentConfig(),
                                                    search_aug=AugmentConfig()), seed=0)
-    negatives = [_ncc(it["z"], it["x"][centre, centre]) for it in (negative_ds[i] for i in range(12))]
+    negatives = [_ncc(it["z"], it["x"][centre, centre]) for it in (negative_ds[i] for i in range(15))]
     assert np.median(positives) > 0.5
     assert np.median(positives) > np.median(negatives) + 0.3

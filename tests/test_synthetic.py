@@ -5,7 +5,7 @@ import pytest
 
 from core.errors import TrackingError
 from datasets.synthetic import SyntheticConfig, make_sequence, synthetic_benchmark, write_otb_layout
-from pair_fixtures import read_otb_by_hand
+from datasets.benchmarks import load_benchmark
 
 
 def _changed_pixels(seq, i):
@@ -73,7 +73,7 @@ def test_write_otb_layout_round_trips(tmp_path):
     seq = make_sequence(3, SyntheticConfig(n_frames=12))
     folder = write_otb_layout(seq, tmp_path)
     assert sorted(p.name for p in (folder / "img").iterdir())[:2] == ["0001.jpg", "0002.jpg"]
-    back = read_otb_by_hand(folder)
+    (back,) = load_benchmark("folder", tmp_path)
     assert len(back) == 12
     assert np.allclose(back.boxes, seq.boxes, atol=0.006)  # two decimals in the file
     assert np.abs(back.image(7).astype(int) - seq.image(7).astype(int)).mean() < 3.0  # JPEG quality 95

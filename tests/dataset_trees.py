@@ -18,6 +18,14 @@ def write_images(folder, numbers, pattern="{:04d}.jpg", size=(16, 12)):
     return paths
 
 
+def touch_images(folder, numbers, pattern="{:06d}.jpg"):
+    """Empty image files: enough for listing, which reads no image (long sequences stay fast to build)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in numbers:
+        (folder / pattern.format(n)).touch()
+
+
 def write_rows(path, rows, sep=","):
     """One line per row, values joined by ``sep`` (``nan`` written as ``NaN``)."""
     path = Path(path)

@@ -41,16 +41,7 @@ def boxes(n, start=10.0):
 
 
 def got10k_datasets():
-    """The ``got10k.datasets`` module, the reference our loaders are compared with.
-
-    got10k 0.1.3 imports ``six`` (only for ``six.string_types``) without declaring it as a dependency. Where
-    ``six`` is not installed, a stand-in with that one name is registered first so the oracle still loads.
-    """
+    """The ``got10k.datasets`` module, the reference our loaders are compared with (imported on use, since it
+    pulls in matplotlib)."""
     import importlib
-    import sys
-    import types
-    try:
-        import six  # noqa: F401
-    except ImportError:
-        sys.modules["six"] = types.SimpleNamespace(string_types=(str,))
     return importlib.import_module("got10k.datasets")

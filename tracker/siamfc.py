@@ -109,7 +109,7 @@ class SiamFCTracker(SiameseTracker):
         self.center = self.center + disp * x_side * factor / cfg.instance_size
         self.scale = float(np.clip(self.scale * ((1 - cfg.scale_lr) + cfg.scale_lr * factor),
                                    cfg.min_scale, cfg.max_scale))
-        score = float(1.0 / (1.0 + np.exp(-peak)))
+        score = 0.5 * (1.0 + np.tanh(0.5 * peak))  # the logistic of the peak logit, overflow-free
         if self.rotator is None:
             return TrackState(box=center_to_box(self.center, self.size), score=score)
         self.rotation_step = steps[rot_index]

@@ -110,11 +110,11 @@ def _train(run: RunConfig, output: Path, resume: bool, ctx) -> TrainResult:
                 elapsed = time.perf_counter() - start_time
                 rate = (step - start_step) * cfg.batch_size / max(elapsed, 1e-9)
                 bar.update(1)
-                bar.set_postfix({k: f"{v:.3g}" for k, v in terms.items() if "/" not in k} | {"pairs/s": f"{rate:.1f}"})
+                bar.set_postfix({k: f"{v:.3g}" for k, v in terms.items() if "/" not in k and k != "lr"}
+                                | {"pairs/s": f"{rate:.1f}"})
                 if step % cfg.log_interval == 0 or step == run.last_step:
                     log.write({"step": step, "epoch": epoch, "pairs_seen": step * cfg.batch_size,
-                               "wall_s": wall + elapsed, "pairs_per_s": rate,
-                               "lr": optimizer.param_groups[0]["lr"]} | terms)
+                               "wall_s": wall + elapsed, "pairs_per_s": rate} | terms)
                 if step % cfg.checkpoint_interval == 0 or step == run.last_step:
                     checkpoint(step, epoch, wall + elapsed)
                     last_good = step
@@ -140,8 +140,9 @@ def _step(net, model, batch, cfg, ctx, amp, optimizer, scheduler, scaler, step, 
     with torch.autocast(ctx.device.type, enabled=amp):
         total, terms = net(b["z"], b["x"], b["box"], b["positive"], b["seed"])
     values = {"loss": float(total.detach())} | {k: float(v.detach()) for k, v in terms.items()}
+    values["lr"] = optimizer.param_groups[0]["lr"]  # the rate this step uses
     if not distributed.all_true(ctx, bool(np.isfinite(values["loss"]))):
-        shown = ", ".join(f"{k}={v:.4g}" for k, v in values.items())
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in values.items() if k != "lr")
         kept = (f"last good checkpoint {ckpt_path} (step {last_good}) kept" if last_good is not None
                 else "no checkpoint had been written yet")
         raise TrackingError(f"loss is not finite at step {step + 1} ({shown}); training stopped, {kept}")

@@ -9,6 +9,7 @@ The output folder (default ``runs/<config name>``) receives ``config.yaml`` (the
 ``log.csv`` and ``tensorboard/``.
 """
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -40,11 +41,10 @@ def main(argv=None) -> int:
     check_sources(run.data)
     output = Path(args.output) if args.output else Path("runs") / Path(args.config).stem
     result = train(run, output, resume=args.resume, device=args.device)
-    import os
-
     if int(os.environ.get("RANK", "0")) == 0:
-        print(f"trained to step {result.step} ({result.pairs_seen} pairs, {result.wall_s:.1f} s); "
-              f"weights: {result.weights}; checkpoint: {result.checkpoint}")
+        print(f"trained to step {result.step} ({result.pairs_seen} pairs, {result.wall_s:.1f} s) on "
+              f"{result.processes} process(es) with identical weights; weights: {result.weights}; "
+              f"checkpoint: {result.checkpoint}")
     return 0
 
 

@@ -67,6 +67,19 @@ def all_true(ctx: DistContext, flag: bool) -> bool:
     return bool(value.item())
 
 
+def weights_agree(ctx: DistContext, model) -> bool:
+    """True when every process holds the same weights: the per-tensor sums and sums of squares (float64) of all
+    parameters and buffers are gathered and compared exactly with the main process's. DDP should guarantee this;
+    checking once at the end of a run catches a broken setup (e.g. a parameter updated outside DDP)."""
+    if not ctx.distributed:
+        return True
+    tensors = [t.detach().double() for t in model.state_dict().values() if t.is_floating_point()]
+    mine = torch.stack([v for t in tensors for v in (t.sum(), (t * t).sum())]).to(ctx.device)
+    gathered = [torch.empty_like(mine) for _ in range(ctx.world_size)]
+    dist.all_gather(gathered, mine)
+    return all(torch.equal(gathered[0], other) for other in gathered[1:])
+
+
 def barrier(ctx: DistContext) -> None:
     if ctx.distributed:
         dist.barrier()

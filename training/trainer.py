@@ -41,6 +41,7 @@ class TrainResult:
     checkpoint: Path
     weights: Path
     terms: dict
+    processes: int  # all of which ended with the same weights (checked)
 
 
 def train(run: RunConfig, output, resume: bool = False, device: str = "auto") -> TrainResult:
@@ -122,6 +123,9 @@ def _train(run: RunConfig, output: Path, resume: bool, ctx) -> TrainResult:
     finally:
         bar.close()
         log.close()
+    in_sync = distributed.weights_agree(ctx, model)
+    if not in_sync:
+        raise RuntimeError(f"the {ctx.world_size} processes ended with different weights")
     weights = output / WEIGHTS_NAME
     if ctx.is_main:
         from models.weights import save_weights
@@ -130,7 +134,7 @@ def _train(run: RunConfig, output: Path, resume: bool, ctx) -> TrainResult:
                                       "mode": cfg.mode})
     wall += time.perf_counter() - start_time
     return TrainResult(step=step, pairs_seen=step * cfg.batch_size, wall_s=wall, checkpoint=ckpt_path,
-                       weights=weights, terms=terms)
+                       weights=weights, terms=terms, processes=ctx.world_size)
 
 
 def _step(net, model, batch, cfg, ctx, amp, optimizer, scheduler, scaler, step, last_good, ckpt_path) -> dict:

@@ -10,8 +10,10 @@ from pathlib import Path
 
 from datasets.benchmarks import canonical_name
 from eval import results_io
+from eval.got10k_metrics import evaluate_got10k
 from eval.onepass import evaluate_onepass, mean_fps
 from eval.rotated import RotatedSequence, polygon_success_auc, read_polygons
+from eval.vot import evaluate_vot
 from eval.runners.jobs import Got10kJob, OnePassJob, SupervisedJob, got10k_repetitions
 
 
@@ -63,13 +65,31 @@ class Report:
 
 def score(protocol: str, dataset: str, sequences, out_dir, tracker: str) -> Report:
     """Score the result files under ``out_dir`` against ``sequences`` with the evaluation harness."""
-    if protocol != "onepass":
-        raise NotImplementedError(protocol)
-    return _score_onepass(dataset, sequences, Path(out_dir), tracker)
+    scorers = {"onepass": _score_onepass, "got10k": _score_got10k, "supervised": _score_supervised}
+    return scorers[protocol](canonical_name(dataset), sequences, Path(out_dir), tracker)
+
+
+def _score_got10k(dataset, sequences, out_dir, tracker) -> Report:
+    boxes, times = {}, {}
+    for seq in sequences:
+        boxes[seq.name], times[seq.name] = results_io.read_got10k(out_dir, seq.name, n_frames=len(seq.boxes))
+    result = evaluate_got10k(sequences, boxes, tracker=tracker, times=times)
+    overall = result.overall()
+    curve = overall.pop("success_curve")
+    return Report(tracker, dataset, overall, result.per_sequence(), {"curves": {"success_curve": curve}})
+
+
+def _score_supervised(dataset, sequences, out_dir, tracker) -> Report:
+    runs = {seq.name: results_io.read_vot(out_dir, seq.name, n_frames=len(seq)) for seq in sequences}
+    result = evaluate_vot(sequences, runs, year=dataset, tracker=tracker)
+    summary = result.summary()
+    curve = summary.pop("expected_overlap_curve")
+    summary["sequences"] = len(sequences)
+    return Report(tracker, dataset, summary, result.per_sequence, {"curves": {"expected_overlap_curve": curve}})
 
 
 def _score_onepass(dataset, sequences, out_dir, tracker) -> Report:
-    one_based = results_io.one_based_for(canonical_name(dataset))
+    one_based = results_io.one_based_for(dataset)
     boxes, times = {}, []
     for seq in sequences:
         n = len(seq.boxes)

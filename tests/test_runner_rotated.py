@@ -5,7 +5,7 @@ import pytest
 import shapely
 
 from datasets.sequence import Sequence
-from eval.rotated import canvas_side, rotate_sequence
+from eval.rotated import canvas_side, polygon_success_auc, read_polygons, rotate_sequence, write_polygons
 
 BACKGROUND = (40, 40, 40)
 TARGET = (60, 200, 120)
@@ -80,3 +80,18 @@ def test_frames_without_a_target_stay_without_one(tmp_path):
     seq.ground_truth[2] = np.nan
     rotated = rotate_sequence(seq, 5.0)
     assert list(rotated.valid) == [True, True, False, True]
+
+
+def test_polygon_scores_and_files(tmp_path):
+    rotated = rotate_sequence(_synthetic_sequence(tmp_path), 30.0)
+    gt = rotated.ground_truth
+    assert polygon_success_auc([rotated], {"Synthetic": gt}) == pytest.approx(20 / 21)
+    # scoring the axis-aligned boxes as polygons: frames 0 (0 deg) and 3 (90 deg) are exact; at 30 and 60 deg the
+    # rectangle fills 1500 / (bbox area) of its bounding box
+    boxes_as_polygons = np.array([shapely.Polygon(p.reshape(4, 2)).envelope.exterior.coords[:4] for p in gt])
+    iou = 1500 / (rotated.boxes[1, 2] * rotated.boxes[1, 3])
+    assert iou == pytest.approx(1500 / ((50 * np.cos(np.pi / 6) + 15) * (25 + 30 * np.cos(np.pi / 6))))
+    assert polygon_success_auc([rotated], {"Synthetic": boxes_as_polygons.reshape(-1, 8)}) == pytest.approx(
+        (2 * (iou > np.linspace(0, 1, 21)).sum() + 2 * 20) / (4 * 21))
+    write_polygons(tmp_path / "p.txt", gt, one_based=True)
+    assert np.allclose(read_polygons(tmp_path / "p.txt", 4, one_based=True), gt, atol=1e-4)

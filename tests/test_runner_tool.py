@@ -19,9 +19,10 @@ REPO = Path(__file__).resolve().parents[1]
 TOOL = REPO / "tools" / "test_tracker.py"
 
 
-def _run(*args, check_rc=None):
+def _run(*args, check_rc=None, **env_vars):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     env.pop("RANK", None), env.pop("WORLD_SIZE", None)
+    env.update(env_vars)
     proc = subprocess.run([sys.executable, str(TOOL), *map(str, args), "--no-progress"], capture_output=True,
                           text=True, env=env, timeout=120)
     if check_rc is not None:
@@ -60,6 +61,11 @@ def _got10k_success_auc(pred_file, gt_file):
     return float(np.mean([(ious > t).mean() for t in np.linspace(0, 1, 21)]))
 
 
+def _report(results, benchmark, tracker="csrt"):
+    payload = json.loads((results / "reports" / benchmark / tracker / "report.json").read_text())
+    return payload["trackers"][tracker]
+
+
 def test_otb_one_pass_with_csrt_writes_official_files(shared_data, tmp_path):
     proc = _run("--tracker", "csrt", "--dataset", "OTB100", "--root", shared_data / "OTB", "--sequences", "Crossing",
                 "--results", tmp_path, check_rc=0)
@@ -69,12 +75,12 @@ def test_otb_one_pass_with_csrt_writes_official_files(shared_data, tmp_path):
     assert len(lines) == 120
     # 1-based like the dataset: the first (initial) box reads back exactly as the ground-truth file's first line
     assert [float(v) for v in lines[0].split(",")] == [float(v) for v in gt_file.read_text().split()[:4]]
-    report = json.loads((tmp_path / "OTB100" / "csrt.report.json").read_text())
+    report = _report(tmp_path, "OTB100")
     assert report["overall"]["success_auc"] == pytest.approx(_got10k_success_auc(out / "Crossing.txt", gt_file),
                                                              abs=1e-9)
     assert report["overall"]["success_auc"] > 0.5 and report["overall"]["fps"] > 0
     assert results_io.read_times(out / "times" / "Crossing_time.txt", n_frames=120).shape == (120, 1)
-    assert "success_auc" in proc.stdout
+    assert "AUC" in proc.stdout
 
 
 def test_vot_supervised_with_csrt_writes_codes_and_boxes(shared_data, tmp_path):
@@ -86,7 +92,7 @@ def test_vot_supervised_with_csrt_writes_codes_and_boxes(shared_data, tmp_path):
     assert len(records) == 60 and records[0] == [1.0]
     assert all(len(r) == 4 or (len(r) == 1 and r[0] in (0.0, 1.0, 2.0)) for r in records)
     assert len(results_io.read_vot(tmp_path / "VOT2018" / "csrt", "bag", n_frames=60)) == 1
-    report = json.loads((tmp_path / "VOT2018" / "csrt.report.json").read_text())
+    report = _report(tmp_path, "VOT2018")
     assert 0 < report["overall"]["accuracy"] <= 1 and report["overall"]["lost_number"] >= 0
     assert "eao" in report["overall"]  # NaN here: 60 frames are shorter than VOT2018's EAO interval
 
@@ -103,7 +109,7 @@ def test_got10k_layout_zip_and_scores(shared_data, tmp_path):
             (seq / f"{i + 1:08d}.jpg").symlink_to(shared_data / "OTB" / "Crossing" / "img" / f"{i + 1:04d}.jpg")
         np.savetxt(seq / "groundtruth.txt", gt[:n_boxes], fmt="%g", delimiter=",")
     _run("--tracker", "csrt", "--dataset", "GOT10k-val", "--root", root, "--results", tmp_path / "r", check_rc=0)
-    report = json.loads((tmp_path / "r" / "GOT10k-val" / "csrt.report.json").read_text())
+    report = _report(tmp_path / "r", "GOT10k-val")
     assert 0.3 < report["overall"]["ao"] <= 1
     proc = _run("--tracker", "csrt", "--dataset", "GOT10k-test", "--root", root, "--results", tmp_path / "r",
                 "--zip", check_rc=0)
@@ -116,6 +122,17 @@ def test_got10k_layout_zip_and_scores(shared_data, tmp_path):
     assert boxes.shape == (15, 4)
 
 
+def test_folder_results_are_read_by_eval_tracker(shared_data, tmp_path):
+    data = _otb_folder(shared_data, tmp_path / "data", [("CrossA", 20), ("CrossB", 12)])
+    _run("--tracker", "csrt", "--dataset", "folder", "--root", data, "--results", tmp_path / "r", check_rc=0)
+    ours = _report(tmp_path / "r", "folder")["overall"]
+    proc = subprocess.run([sys.executable, str(REPO / "tools" / "eval_tracker.py"), "--dataset", "folder", "--anno",
+                           str(data), "--results", str(tmp_path / "r" / "folder")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    row = next(line for line in proc.stdout.splitlines() if line.startswith("csrt"))
+    assert row.split()[1:3] == [f"{ours['success_auc']:.3f}", f"{ours['precision_20']:.3f}"]
+
+
 def test_rotated_benchmark_runs_on_a_folder(shared_data, tmp_path):
     data = _otb_folder(shared_data, tmp_path / "data", [("CrossA", 20)])
     proc = _run("--tracker", "csrt", "--dataset", "folder", "--root", data, "--rotate", 3, "--results",
@@ -124,7 +141,7 @@ def test_rotated_benchmark_runs_on_a_folder(shared_data, tmp_path):
     assert boxes.shape == (20, 4)
     # boxes live on the enlarged canvas: the 360x240 frames' diagonal is 433 px
     assert boxes[:, 0].max() < 433 and boxes[0, 0] > (433 - 360) / 2
-    assert "success_auc" in proc.stdout
+    assert "AUC" in proc.stdout
 
 
 def test_a_killed_run_resumes_to_the_same_files(shared_data, tmp_path):
@@ -151,6 +168,17 @@ def test_a_killed_run_resumes_to_the_same_files(shared_data, tmp_path):
     for path in whole.glob("*.txt"):
         assert (out / path.name).read_bytes() == path.read_bytes()
     assert not (out / ".partial").exists()
+
+
+def test_shards_over_two_machines_with_two_workers_each(shared_data, tmp_path):
+    data = _otb_folder(shared_data, tmp_path / "data", [(f"Cross{c}", 8) for c in "ABCD"])
+    args = ["--tracker", "csrt", "--dataset", "folder", "--root", data, "--workers", 2, "--results", tmp_path]
+    first = _run(*args, check_rc=0, RANK="0", WORLD_SIZE="2")
+    assert "(shard 1/2): 2 sequences run" in first.stdout and "2 sequences of other shards" in first.stdout
+    assert sorted(p.name for p in (tmp_path / "folder" / "csrt").glob("*.txt")) == ["CrossA.txt", "CrossC.txt"]
+    second = _run(*args, check_rc=0, RANK="1", WORLD_SIZE="2")
+    assert "(shard 2/2): 2 sequences run" in second.stdout and "AUC" in second.stdout
+    assert _report(tmp_path, "folder")["overall"]["sequences"] == 4
 
 
 def test_an_unreadable_frame_fails_only_its_sequence(shared_data, tmp_path):

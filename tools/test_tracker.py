@@ -7,7 +7,8 @@
 
 Protocols: one-pass for OTB / TB50 / UAV123 / LaSOT / folder; GOT-10k one-pass repeated 3 times unless the
 tracker is deterministic; VOT supervised (restart 5 frames after each failure). Results go to
-``<results>/<dataset>[-rot<step>]/<tracker>/``; finished sequences are skipped when the command is run again, and
+``<results>/<dataset>[-rot<step>]/<tracker>/`` and the report to
+``<results>/reports/<dataset>[-rot<step>]/<tracker>/report.json``; finished sequences are skipped when the command is run again, and
 ``RANK`` / ``WORLD_SIZE`` (set by ``torchrun``) split the sequences between machines sharing that folder. When
 every sequence has results, the evaluation harness scores them (not for GOT-10k test, whose ground truth is
 hidden: upload the ``--zip`` archive instead). Exit codes: 0 done, 1 some sequences failed (summary printed),
@@ -46,33 +47,36 @@ def parse_args(argv):
 
 
 def main(argv=None) -> int:
-    from datasets.benchmarks import load_benchmark
+    from datasets.benchmarks import canonical_name, load_benchmark
     from eval.rotated import rotate_sequence, rotated_dataset_name
-    from eval.runners.benchmark import make_job, protocol_of, score
+    from eval.evaluate import protocol_for
+    from eval.report import ranked_table, write_report
+    from eval.runners.benchmark import make_job, score
     from eval.runners.execution import execute, shard_from_env
     from eval.runners.jobs import TrackerSpec
     from eval.runners.submission import write_got10k_zip
 
     args = parse_args(argv)
-    protocol = protocol_of(args.dataset)
+    dataset = canonical_name(args.dataset)
+    protocol = protocol_for(dataset)
     if args.zip and protocol != "got10k":
         raise TrackingError(f"--zip is for GOT-10k results, not {args.dataset}")
-    if args.rotate is not None and args.dataset == "GOT10k-test":
+    if args.rotate is not None and dataset == "GOT10k-test":
         raise TrackingError("--rotate needs the ground truth of every frame; GOT10k-test has only the first")
     rank, world = shard_from_env()
-    sequences = load_benchmark(args.dataset, args.root, strict=args.strict, sequences=args.sequences)
+    sequences = load_benchmark(dataset, args.root, strict=args.strict, sequences=args.sequences)
     if not sequences:
-        raise TrackingError(f"{args.root}: no {args.dataset} sequences found")
-    benchmark = args.dataset
+        raise TrackingError(f"{args.root}: no {dataset} sequences found")
+    benchmark = dataset
     if args.rotate is not None:
         sequences = [rotate_sequence(s, args.rotate) for s in sequences]
-        benchmark = rotated_dataset_name(args.dataset, args.rotate)
+        benchmark = rotated_dataset_name(dataset, args.rotate)
 
     spec = TrackerSpec(args.tracker, args.checkpoint, args.device)
     tracker = spec.build()
     name = args.name or tracker.name
     out_dir = Path(args.results) / benchmark / name
-    job = make_job(protocol, args.dataset, spec, out_dir, tracker)
+    job = make_job(dataset, spec, out_dir, tracker)
     summary = execute(job, sequences, workers=args.workers, rank=rank, world_size=world,
                       desc=f"{name} on {benchmark}", progress=not args.no_progress)
 
@@ -92,12 +96,15 @@ def main(argv=None) -> int:
     if args.zip:
         zip_path = write_got10k_zip(out_dir, [s.name for s in sequences], out_dir.with_suffix(".zip"))
         print(f"GOT-10k submission: {zip_path}")
-    if args.dataset == "GOT10k-test":
+    if dataset == "GOT10k-test":
         print("GOT10k-test ground truth is hidden: upload the --zip archive to the GOT-10k server for scores")
         return 0
-    report = score(protocol, args.dataset, sequences, out_dir, name)
-    print(report.table())
-    print(f"report: {report.save(out_dir.with_name(f'{name}.report.json'))}")
+    report = score(dataset, sequences, out_dir)
+    print(ranked_table({name: report["overall"]}, protocol))
+    if "polygon_success_auc" in report["overall"]:
+        print(f"rotated boxes (polygon IoU): success AUC {report['overall']['polygon_success_auc']:.3f}")
+    report_dir = Path(args.results) / "reports" / benchmark / name
+    print(f"report: {write_report(report_dir, benchmark, protocol, {name: report})}")
     return 0
 
 

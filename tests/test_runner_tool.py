@@ -97,6 +97,31 @@ def test_vot_supervised_with_csrt_writes_codes_and_boxes(shared_data, tmp_path):
     assert "eao" in report["overall"]  # NaN here: 40 frames are shorter than VOT2018's EAO interval
 
 
+def test_siamfc_with_random_weights_writes_the_same_formats(shared_data, tmp_path):
+    """Our Siamese tracker through the registry (random weights: formats only, not accuracy)."""
+    data = _otb_folder(shared_data, tmp_path / "data", [("CrossA", 3)])
+    _run("--tracker", "siamfc", "--dataset", "folder", "--root", data, "--results", tmp_path, check_rc=0)
+    boxes = np.loadtxt(tmp_path / "folder" / "siamfc" / "CrossA.txt", delimiter=",")
+    assert boxes.shape == (3, 4) and np.isfinite(boxes).all() and (boxes[:, 2:] > 0).all()
+    assert _report(tmp_path, "folder", "siamfc")["overall"]["sequences"] == 1
+    root = _vot_folder(shared_data, tmp_path / "VOT", 3)
+    _run("--tracker", "siamfc", "--dataset", "VOT2018", "--root", root, "--results", tmp_path, check_rc=0)
+    records = results_io.read_vot(tmp_path / "VOT2018" / "siamfc", "bag", n_frames=3)[0]
+    assert records[0].tolist() == [1.0] and all(len(r) in (1, 4) for r in records)
+
+
+def test_a_checkpoint_for_another_architecture_is_a_message(shared_data, tmp_path):
+    import torch
+    from models.weights import save_weights
+
+    save_weights(torch.nn.Linear(2, 2), tmp_path / "other.safetensors")
+    data = _otb_folder(shared_data, tmp_path / "data", [("CrossA", 2)])
+    proc = _run("--tracker", "siamfc", "--checkpoint", tmp_path / "other.safetensors", "--dataset", "folder",
+                "--root", data, "--results", tmp_path, check_rc=2)
+    assert "other.safetensors: weights do not fit the model architecture" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "folder").exists()
+
+
 def test_got10k_layout_zip_and_scores(shared_data, tmp_path):
     root = tmp_path / "GOT-10k"
     for split, n_boxes in (("val", 15), ("test", 1)):

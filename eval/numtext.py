@@ -17,7 +17,8 @@ def read_table(path, columns=None):
     ``columns=k``, a float64 ``(lines, k)`` array. Trailing blank lines are ignored; a blank line inside,
     a wrong count, a non-number or a NaN/infinite value is a :class:`TrackingError` naming file and line."""
     try:
-        data = open(path, "rb").read()
+        with open(path, "rb") as f:
+            data = f.read()
     except OSError as err:
         raise TrackingError(f"{path}: cannot read ({err.strerror})") from None
     if columns is not None:

@@ -15,7 +15,9 @@ Definitions (these reproduce the numbers papers publish; keep them):
   ``first_frame_gt=True`` overwrites the first predicted box with the ground truth first (the got10k package's
   habit), which raises scores slightly.
 - A frame whose ground truth is invalid (NaN, zero width or height, or flagged absent, see
-  ``Sequence.valid``) stays in the denominator and counts as a failure for success and for precision.
+  ``Sequence.valid``) stays in the denominator and counts as a failure for success and for precision. LaSOT
+  frames flagged ``full_occlusion`` or ``out_of_view`` are treated the same way (pysot-toolkit's LaSOT rule:
+  only visible frames can score, all frames count).
 
 Where the reference toolkits disagree we follow the published numbers and write the choice down:
 
@@ -31,18 +33,19 @@ Where the reference toolkits disagree we follow the published numbers and write 
 
 Coordinate conventions per file format (inside the project every box is 0-based ``x, y, w, h``):
 
-=====================================  ==========  ======================================================
-format                                 1-based?    where converted
-=====================================  ==========  ======================================================
-OTB ``groundtruth_rect*.txt``          yes         datasets loader subtracts 1 from x, y
-pysot JSON ``gt_rect`` / ``init_rect`` yes         ``datasets.pysot_json`` (copied from OTB files)
-OTB/UAV/LaSOT one-pass result files    yes         ``eval.results_io.read_onepass/write_onepass``
-                                                   (``one_based=True``; see ``results_io.one_based_for``)
-UAV123 / UAV20L ``anno/*.txt``         yes         datasets loader
-LaSOT ``groundtruth.txt``              yes         datasets loader
-GOT-10k ``groundtruth.txt``, results   no          read as written
-VOT ``groundtruth.txt``, results       no          read as written (polygons and boxes)
-=====================================  ==========  ======================================================
+===========================================  ========  ==================================================
+format                                       1-based?  where converted
+===========================================  ========  ==================================================
+OTB ``groundtruth_rect*.txt``                yes       ``datasets.otb`` subtracts 1 from x, y
+pysot JSON ``OTB*.json`` / ``TB*.json``      yes       ``datasets.pysot_json`` (same shift as OTB files)
+folder layout (OTB-style ``groundtruth``)    yes       ``datasets.folder`` (``one_based=True`` default)
+OTB / TB / folder one-pass result files      yes       ``eval.results_io.read_onepass/write_onepass``
+                                                       (``one_based=results_io.one_based_for(dataset)``)
+UAV123 / UAV20L ``anno``, their results      as is     none (pysot-toolkit and got10k use them as written)
+LaSOT ``groundtruth.txt``, its results       as is     none
+GOT-10k ``groundtruth.txt``, its results     as is     none (0-based)
+VOT ``groundtruth.txt``, baseline results    as is     none (polygons and boxes)
+===========================================  ========  ==================================================
 
 IoU and centre error are translation invariant, so the convention only has to be the same on both sides; it
 matters for clipping to the image (GOT-10k, VOT) and for files written back, which must match the input.
@@ -58,6 +61,7 @@ from eval.overlap import center_error, normalized_center_error, rect_iou
 IOU_THRESHOLDS = np.linspace(0.0, 1.0, 21)
 PIXEL_THRESHOLDS = np.arange(0, 51, dtype=np.float64)
 NORM_THRESHOLDS = np.arange(0, 51, dtype=np.float64) / 100.0
+INVISIBLE_FLAGS = ("full_occlusion", "out_of_view")
 PRECISION_AT = 20          # index of 20 px in PIXEL_THRESHOLDS
 NORM_PRECISION_AT = 20     # index of 0.20 in NORM_THRESHOLDS
 
@@ -124,6 +128,15 @@ class OnePassResult:
         return {attr: self.subset(idx).summary() for attr, idx in sorted(self.attributes.items())}
 
 
+def scored_frames(seq) -> np.ndarray:
+    """Frames that can score: valid ground truth, and not flagged as fully occluded or out of view."""
+    mask = seq.valid.copy()
+    for flag in INVISIBLE_FLAGS:
+        if flag in seq.flags:
+            mask &= ~np.asarray(seq.flags[flag], dtype=bool)[: len(mask)]
+    return mask
+
+
 def frame_scores(pred, gt, valid=None):
     """Per-frame ``(iou, center_error, normalized_center_error)``; frames with invalid ground truth get IoU -1
     and infinite errors, so they fail every threshold while staying in the denominator."""
@@ -139,12 +152,19 @@ def frame_scores(pred, gt, valid=None):
     return np.nan_to_num(iou, nan=-1.0), np.nan_to_num(err, nan=np.inf), np.nan_to_num(nerr, nan=np.inf)
 
 
-def _curves(values, thresholds, starts, greater: bool) -> np.ndarray:
-    """Per-sequence fraction of frames passing each threshold; sequences are consecutive runs starting at
-    ``starts`` in the pooled ``values``."""
-    hits = values[:, None] > thresholds[None, :] if greater else values[:, None] <= thresholds[None, :]
-    counts = np.add.reduceat(hits.astype(np.int64), starts, axis=0)
-    lengths = np.diff(np.append(starts, len(values)))
+def _curves(values, thresholds, seq_ids, n_seq, lengths, greater: bool) -> np.ndarray:
+    """Per-sequence fraction of frames passing each threshold (``value > t`` or ``value <= t``).
+
+    Each frame's rank among the sorted thresholds (a binary search, the same comparison as ``>``/``<=``) is
+    histogrammed per sequence; a cumulative sum then counts the frames passing each threshold. This avoids a
+    frames x thresholds matrix."""
+    n_thr = len(thresholds)
+    rank = np.searchsorted(thresholds, values, side="left")          # thresholds strictly below the value
+    hist = np.bincount(seq_ids * (n_thr + 1) + rank, minlength=n_seq * (n_thr + 1)).reshape(n_seq, n_thr + 1)
+    if greater:   # value > t_j  <=>  rank > j
+        counts = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    else:         # value <= t_j  <=>  rank <= j
+        counts = np.cumsum(hist, axis=1)[:, :n_thr]
     return counts / lengths[:, None]
 
 
@@ -171,18 +191,18 @@ def evaluate_onepass(sequences, results: dict, tracker: str = "", first_frame_gt
             pred[0] = gt[0]
         preds.append(pred)
         gts.append(gt)
-        valids.append(seq.valid)
+        valids.append(scored_frames(seq))
         names.append(seq.name)
         for a in seq.attributes:
             attrs.setdefault(a, []).append(i)
     lengths = np.array([len(g) for g in gts])
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    seq_ids = np.repeat(np.arange(len(gts)), lengths)
     iou, err, nerr = frame_scores(np.concatenate(preds), np.concatenate(gts), np.concatenate(valids))
     return OnePassResult(
         tracker=tracker, sequences=names,
-        success=_curves(iou, IOU_THRESHOLDS, starts, greater=True),
-        precision=_curves(err, PIXEL_THRESHOLDS, starts, greater=False),
-        norm_precision=_curves(nerr, NORM_THRESHOLDS, starts, greater=False),
+        success=_curves(iou, IOU_THRESHOLDS, seq_ids, len(gts), lengths, greater=True),
+        precision=_curves(err, PIXEL_THRESHOLDS, seq_ids, len(gts), lengths, greater=False),
+        norm_precision=_curves(nerr, NORM_THRESHOLDS, seq_ids, len(gts), lengths, greater=False),
         attributes=attrs, fps=fps)
 
 

@@ -12,8 +12,8 @@ Layouts (``<results>`` is the results root, ``<Tracker>`` one tracker's folder u
 Sequence names are matched case-insensitively with ``-``, ``_`` and ``.`` treated alike (published results
 spell ``Jogging-1`` as ``jogging_1`` and ``Human4-2`` as ``human4_2``).
 
-Coordinates: boxes are 0-based inside the project. Where the dataset's own files are 1-based (OTB, UAV123,
-LaSOT: see ``eval.onepass`` for the table) result files are 1-based too, and ``one_based=True`` converts at
+Coordinates: boxes are 0-based inside the project. Where the loaders shift the dataset's own files from 1-based
+(OTB, TB50, folders in the OTB layout: see ``eval.onepass`` for the table) result files are 1-based too, and ``one_based=True`` converts at
 this boundary, so ground truth written back as a result file equals the ground-truth file.
 
 Every write is atomic (a temporary file in the same folder, then ``os.replace``), so an interrupted run never
@@ -31,7 +31,7 @@ from core.boxes import as_boxes
 from core.errors import TrackingError
 from eval.numtext import read_table
 
-ONE_BASED_DATASETS = ("OTB", "TB50", "TB100", "UAV", "LASOT", "DTB")
+ONE_BASED_DATASETS = ("OTB", "TB", "FOLDER")
 _SEPARATORS = re.compile(r"[-_.]")
 
 

@@ -110,6 +110,8 @@ def eao_from_curve(curve, interval) -> float:
     weight = np.zeros(len(curve))
     weight[low - 1:high] = 1.0
     valid = ~np.isnan(curve)
+    if not weight[valid].any():           # every run is shorter than the interval
+        return float("nan")
     return float(np.sum(curve[valid].astype(np.float64) * weight[valid]) / np.sum(weight[valid]))
 
 

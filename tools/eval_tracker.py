@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     protocol = protocol_for(args.dataset)
     report = {}
     with warnings.catch_warnings():
-        warnings.simplefilter("always")
+        warnings.simplefilter("always", UserWarning)
         warnings.showwarning = lambda msg, *a, **k: print(f"warning: {msg}", file=sys.stderr)
         for name in trackers:
             if not (results_root / name).is_dir():

@@ -1,0 +1,330 @@
+"""Group actions on images and feature maps for the IEN equivariance loss and metric.
+
+IEN (Khetan, Arora, Rehman, Gupta, *Implicit Equivariance in Convolutional Networks*, arXiv 2111.14157) asks a
+layer ``f_l`` to satisfy ``P f_l(T_g x) = T_g P f_l(x)``: the same group element ``g`` acts on the input image and,
+spatially, on the feature map. This module holds the groups and their actions:
+
+- ``Cn`` rotations by multiples of ``360/n`` degrees about the map centre. Multiples of 90 degrees use
+  ``torch.rot90`` (exact); other angles resample bilinearly, and the comparison is restricted to the centred disk
+  of radius ``(S - 1) / 2`` (the *circular mask*), since corners of a rotated square are not rotated content.
+- ``Dn`` adds the horizontal mirror ``F`` (exact): element ``(k, f)`` is ``T = R^k F^f`` (mirror first).
+- ``scale``: zoom about the centre by ``step**k`` for ``k = -levels..levels``. Zooming in crops, zooming out pads
+  with zeros; both are one bilinear resampling. Where the inverse zoom would read outside the map (the border
+  that was cropped away when zooming in) the mask is zero.
+
+Elements are integers, ``0`` is the identity; a batch carries one element per sample as a ``LongTensor (B,)``.
+
+Channels. Besides the spatial action, a group element acts on the channels of a layer laid out by
+:class:`~models.equivariance.groups.ChannelGroups`:
+
+- *pooled* form (the paper's): orientation pooling ``P`` (max over each field's orientations) makes every field
+  an invariant, so only the spatial action remains.
+- *regular* form: a rotation by ``k`` steps of ``Cn`` is ``k * order / n`` steps of an order-``order`` block,
+  rolling every field's orientations by that many; the mirror maps orientation ``o`` to ``-o``. This keeps
+  orientation information and lets a tracker rotate template features without re-encoding the template.
+  Scaling leaves channels alone.
+
+Heterogeneous splits (blocks of different orders, e.g. 8:2:1 with orders 8, 4, 2), the rule: a block of order
+``m`` only promises equivariance to its own rotation group ``C_m`` (plus the mirror when the group has one). A
+rotation by ``k`` steps of ``Cn`` belongs to ``C_m`` iff ``k * m / n`` is a whole number; for any other element
+(e.g. a 45-degree rotation seen by an order-4 block, or any rotation seen by an order-1 block) the block is LEFT
+OUT of that element's loss and metric, in both forms. Pooling alone would ask the block for an invariance its
+channel layout cannot express, so it is not used as a fallback.
+"""
+import math
+import re
+from abc import ABC, abstractmethod
+from functools import lru_cache
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+
+from core.errors import TrackingError
+from models.equivariance.groups import ChannelGroups
+
+FORMS = ("pooled", "regular")
+
+
+class Group(ABC):
+    """A finite set of spatial transformations indexed ``0..size-1``; element 0 is the identity."""
+
+    name: str
+    size: int
+
+    @abstractmethod
+    def describe(self, e: int) -> str:
+        """Human-readable name of element ``e`` (for tables)."""
+
+    @abstractmethod
+    def exact(self, e: int) -> bool:
+        """True when element ``e`` permutes pixels exactly (no resampling, no mask)."""
+
+    @abstractmethod
+    def _apply(self, x: torch.Tensor, e: int, inverse: bool) -> torch.Tensor:
+        """``T_e x`` (or ``T_e^-1 x``) for a whole batch ``(B, C, H, W)`` with one element."""
+
+    @abstractmethod
+    def _valid(self, h: int, w: int, e: int, device, inverse: bool) -> torch.Tensor:
+        """``(H, W)`` 0/1 map of where ``T_e^-1 y`` (or ``T_e y``) reads inside an ``(h, w)`` map ``y``."""
+
+    def channel_action(self, e: int, order: int) -> Optional[tuple]:
+        """``(steps, mirrored)`` by which element ``e`` acts on an order-``order`` block, or ``None`` when ``e`` is
+        not in that block's group (the block is then left out for ``e``; see the module docstring)."""
+        return 0, False
+
+    # ---- batched helpers: one element per sample ----
+    def elements(self) -> range:
+        return range(self.size)
+
+    def sample(self, batch: int, generator: Optional[torch.Generator] = None, device="cpu") -> torch.Tensor:
+        """One uniformly drawn non-identity element per sample."""
+        if self.size < 2:
+            raise TrackingError(f"group {self.name} has no non-identity element to train with")
+        return torch.randint(1, self.size, (batch,), generator=generator).to(device)
+
+    def act(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        """``T_g x`` per sample (images or feature maps)."""
+        return self.per_element(x, g, lambda part, e: self._apply(part, e, inverse=False))
+
+    def act_inverse(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        """``T_g^-1 x`` per sample (spatial part only)."""
+        return self.per_element(x, g, lambda part, e: self._apply(part, e, inverse=True))
+
+    def mask(self, g: torch.Tensor, h: int, w: int, device="cpu", inverse: bool = True) -> torch.Tensor:
+        """``(B, 1, H, W)`` 0/1 weights: where ``T_g^-1`` (or ``T_g``) of a map is exact content."""
+        return torch.stack([self._valid(h, w, int(e), device, inverse) for e in g.tolist()])[:, None]
+
+    def per_element(self, x, g, fn):
+        """``fn(part, e)`` on the samples of each distinct element ``e`` of ``g``, reassembled in batch order."""
+        g = _as_elements(g, x.shape[0])
+        out = None
+        for e in torch.unique(g).tolist():
+            sel = (g == e).nonzero(as_tuple=True)[0]
+            part = fn(x[sel], int(e))
+            if out is None:
+                out = part.new_zeros((x.shape[0],) + part.shape[1:])
+            out = out.index_copy(0, sel.to(out.device), part)
+        return out
+
+
+class RotationGroup(Group):
+    """``Cn`` (``mirror=False``) or ``Dn`` (``mirror=True``): element ``k + n * f`` is ``R^k F^f``.
+
+    ``R`` turns by ``360/n`` degrees in the sense of ``torch.rot90(x, 1, dims=(-2, -1))``; ``F`` mirrors columns.
+    Maps must be square (a 90-degree turn of a non-square map cannot be compared with the original).
+    """
+
+    def __init__(self, n: int, mirror: bool = False):
+        if n < 1:
+            raise TrackingError(f"rotation group order must be >= 1, got {n}")
+        self.n, self.mirror = int(n), bool(mirror)
+        self.size = self.n * (2 if mirror else 1)
+        self.name = f"{'D' if mirror else 'C'}{self.n}"
+
+    def split(self, e: int) -> tuple:
+        """``(k, f)``: rotation steps and mirror flag of element ``e``."""
+        return e % self.n, e // self.n
+
+    def describe(self, e: int) -> str:
+        k, f = self.split(e)
+        return ("mirror+" if f else "") + f"rot{360.0 * k / self.n:g}"
+
+    def exact(self, e: int) -> bool:
+        k, _ = self.split(e)
+        return (4 * k) % self.n == 0
+
+    def channel_action(self, e: int, order: int) -> Optional[tuple]:
+        k, f = self.split(e)
+        if (k * order) % self.n:
+            return None
+        return (k * order) // self.n, bool(f)
+
+    def _apply(self, x, e, inverse):
+        if x.shape[-1] != x.shape[-2]:
+            raise ValueError(f"rotations need square maps, got {tuple(x.shape[-2:])}")
+        k, f = self.split(e)
+        if not inverse:
+            return self._rotate(torch.flip(x, dims=[-1]) if f else x, k)
+        x = self._rotate(x, -k)
+        return torch.flip(x, dims=[-1]) if f else x
+
+    def _rotate(self, x, k):
+        if (4 * k) % self.n == 0:
+            return torch.rot90(x, (4 * k) // self.n, dims=(-2, -1))
+        return resample(x, rotation_scale_matrix(2 * math.pi * k / self.n, 1.0))
+
+    def _valid(self, h, w, e, device, inverse):
+        if self.exact(e):
+            return torch.ones(h, w, device=device)
+        return disk_mask(h, w, str(device)).to(device)
+
+
+class ScaleGroup(Group):
+    """Zoom about the centre by ``step**k``, ``k in -levels..levels``; element order ``0, 1, -1, 2, -2, ...``."""
+
+    def __init__(self, step: float = 2 ** 0.25, levels: int = 2):
+        if step <= 1.0 or levels < 1:
+            raise TrackingError(f"scale group needs step > 1 and levels >= 1, got step={step}, levels={levels}")
+        self.step, self.levels = float(step), int(levels)
+        self.size = 2 * self.levels + 1
+        self.name = "scale"
+
+    def exponent(self, e: int) -> int:
+        return 0 if e == 0 else ((e + 1) // 2) * (1 if e % 2 else -1)
+
+    def factor(self, e: int) -> float:
+        return self.step ** self.exponent(e)
+
+    def describe(self, e: int) -> str:
+        return f"x{self.factor(e):.3f}"
+
+    def exact(self, e: int) -> bool:
+        return e == 0
+
+    def _apply(self, x, e, inverse):
+        if e == 0:
+            return x
+        s = self.factor(e)
+        return resample(x, rotation_scale_matrix(0.0, 1.0 / s if inverse else s))
+
+    def _valid(self, h, w, e, device, inverse):
+        # T^-1 reads y at c + (p - c) * s (T at c + (p - c) / s): inside the map only in the central 1/s part
+        # when s > 1.
+        s = self.factor(e) if inverse else 1.0 / self.factor(e)
+        if s <= 1.0:
+            return torch.ones(h, w, device=device)
+        ys = (torch.arange(h, device=device, dtype=torch.float32) - (h - 1) / 2) * s
+        xs = (torch.arange(w, device=device, dtype=torch.float32) - (w - 1) / 2) * s
+        eps = 1e-4
+        return ((ys.abs() <= (h - 1) / 2 + eps)[:, None] & (xs.abs() <= (w - 1) / 2 + eps)[None, :]).float()
+
+
+def make_group(name: str, **params) -> Group:
+    """Build a group by name: ``C4``, ``C8``, ``D4``, ``D8`` (any ``Cn``/``Dn``), or ``scale`` (``step``,
+    ``levels``). Unknown names or parameters raise a :class:`TrackingError` saying what is valid."""
+    match = re.fullmatch(r"([CD])(\d+)", str(name))
+    try:
+        if match:
+            if params:
+                raise TypeError(f"unexpected parameters {sorted(params)}")
+            return RotationGroup(int(match.group(2)), mirror=match.group(1) == "D")
+        if name == "scale":
+            return ScaleGroup(**params)
+    except TypeError as err:
+        raise TrackingError(f"group {name}: {err} (scale takes step, levels; rotation groups take none)") from None
+    raise TrackingError(f"unknown group {name!r}; valid: C4, C8, D4, D8 (any Cn or Dn), scale")
+
+
+# ---- resampling ----
+def rotation_scale_matrix(angle: float, scale: float) -> torch.Tensor:
+    """2x2 map from output offsets (col, row) about the centre to source offsets, for ``T = zoom(scale) o
+    rotate(angle)`` with the rotation sense of ``torch.rot90`` (90 degrees: output (i, j) reads (j, W-1-i))."""
+    c, s = math.cos(angle) / scale, math.sin(angle) / scale
+    return torch.tensor([[c, -s], [s, c]], dtype=torch.float64)
+
+
+def resample(x: torch.Tensor, matrix: torch.Tensor) -> torch.Tensor:
+    """Bilinear ``out(p) = x(c + M (p - c))`` in pixel units about the map centre, zeros outside."""
+    h, w = x.shape[-2:]
+    grid = _grid(h, w, tuple(matrix.flatten().tolist()), str(x.device)).to(x.dtype)
+    return F.grid_sample(x, grid.expand(x.shape[0], -1, -1, -1), mode="bilinear", padding_mode="zeros",
+                         align_corners=True)
+
+
+@lru_cache(maxsize=64)
+def _grid(h, w, m, device):
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    rows = torch.arange(h, dtype=torch.float64) - cy
+    cols = torch.arange(w, dtype=torch.float64) - cx
+    v, u = torch.meshgrid(rows, cols, indexing="ij")
+    src_col = cx + m[0] * u + m[1] * v
+    src_row = cy + m[2] * u + m[3] * v
+    gx = 2 * src_col / max(w - 1, 1) - 1
+    gy = 2 * src_row / max(h - 1, 1) - 1
+    return torch.stack([gx, gy], dim=-1)[None].float().to(device)
+
+
+@lru_cache(maxsize=64)
+def disk_mask(h: int, w: int, device: str = "cpu") -> torch.Tensor:
+    """1 inside the centred disk of radius ``(min(h, w) - 1) / 2``, where every rotation reads inside the map."""
+    rows = torch.arange(h, dtype=torch.float32) - (h - 1) / 2
+    cols = torch.arange(w, dtype=torch.float32) - (w - 1) / 2
+    radius = (min(h, w) - 1) / 2
+    return ((rows[:, None] ** 2 + cols[None, :] ** 2) <= radius ** 2 + 1e-4).float().to(device)
+
+
+# ---- features: T_g^-1 of a layer's output, and the reference it is compared with ----
+def reference_features(f: torch.Tensor, channels: ChannelGroups, form: str) -> torch.Tensor:
+    """``P f(x)`` (pooled form) or ``f(x)`` (regular form)."""
+    check_form(form)
+    return channels.pool(f) if form == "pooled" else f
+
+
+def act_features(f: torch.Tensor, g: torch.Tensor, group: Group, channels: ChannelGroups, form: str) -> tuple:
+    """``T_g P f`` (pooled) or ``T_g f`` (regular: spatial turn plus each field's orientation shift), and the
+    ``(B, C', H, W)`` 0/1 weights of what is meaningful. With the regular form a tracker can turn template
+    features by ``g`` without re-encoding the turned template (exact for an equivariant layer)."""
+    return _features(f, g, group, channels, form, inverse=False)
+
+
+def align_features(ft: torch.Tensor, g: torch.Tensor, group: Group, channels: ChannelGroups, form: str) -> tuple:
+    """``T_g^-1 P f(T_g x)`` (pooled) or ``T_g^-1 f(T_g x)`` (regular), and its ``(B, C', H, W)`` 0/1 weights.
+
+    Weights are the spatial mask of each sample's element times a channel mask that drops the blocks whose group
+    does not contain that element (module docstring).
+    """
+    return _features(ft, g, group, channels, form, inverse=True)
+
+
+def _features(f, g, group, channels, form, inverse):
+    check_form(form)
+    g = _as_elements(g, f.shape[0])
+    pooled = form == "pooled"
+    if pooled:
+        f = channels.pool(f)
+    else:
+        f = group.per_element(f, g, lambda part, e: _channel_act(part, e, group, channels, inverse))
+    out = group.act_inverse(f, g) if inverse else group.act(f, g)
+    keep = torch.stack([_channel_mask(group, int(e), channels, pooled, f.device) for e in g.tolist()])
+    return out, keep[:, :, None, None] * group.mask(g, *f.shape[-2:], device=f.device, inverse=inverse)
+
+
+def _channel_act(f, e, group, channels, inverse):
+    """Regular-representation channel action of element ``e``: ``o -> s * o + steps`` per block (``s = -1`` when
+    mirrored), or its inverse. Blocks outside the element's group are left as they are (their weight is 0)."""
+    actions = [group.channel_action(e, order) for _, order in channels.blocks]
+    steps = [(a[0] if a else 0) * (-1 if inverse else 1) for a in actions]
+    mirrored = any(a and a[1] for a in actions)
+    if mirrored and not inverse:
+        f = _mirror(f, channels)
+    f = channels.shift(f, steps)
+    return _mirror(f, channels) if mirrored and inverse else f
+
+
+def _mirror(f, channels):
+    """Orientation ``o -> -o`` inside every field (the mirror's action on a regular field)."""
+    return torch.cat([b[:, :, (-torch.arange(b.shape[2], device=f.device)) % b.shape[2]].flatten(1, 2)
+                      for b in channels.split(f)], dim=1)
+
+
+def _channel_mask(group, e, channels, pooled, device):
+    parts = []
+    for multiplicity, order in channels.blocks:
+        inside = group.channel_action(e, order) is not None
+        parts.append(torch.full((multiplicity * (1 if pooled else order),), float(inside), device=device))
+    return torch.cat(parts)
+
+
+def check_form(form):
+    if form not in FORMS:
+        raise TrackingError(f"unknown equivariance form {form!r}; valid: {', '.join(FORMS)}")
+
+
+def _as_elements(g, batch):
+    g = torch.as_tensor(g, dtype=torch.long).flatten().cpu()
+    if g.numel() == 1 and batch != 1:
+        g = g.expand(batch)
+    if g.numel() != batch:
+        raise ValueError(f"{g.numel()} group elements for a batch of {batch}")
+    return g

@@ -55,7 +55,7 @@ def warp(image: np.ndarray, matrix, out_size, pad_color=None) -> np.ndarray:
     (default: the image's mean colour, as SiamFC and SiamRPN do)."""
     ox, oy = (int(v) for v in np.broadcast_to(np.asarray(out_size), (2,)))
     if pad_color is None:
-        pad_color = image.reshape(-1, image.shape[-1]).mean(axis=0) if image.ndim == 3 else float(image.mean())
+        pad_color = cv2.mean(image)[: image.shape[-1] if image.ndim == 3 else 1]
     m = np.asarray(matrix, dtype=np.float64).copy()
     # continuous -> pixel-centre coordinates on both sides: dst_c - 0.5 = M (src_c) with src_c = src_px + 0.5
     m[:, 2] += m[:, :2] @ np.array([0.5, 0.5]) - 0.5

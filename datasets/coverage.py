@@ -51,7 +51,8 @@ def select_present(benchmark, root, official, is_present, requested=None, strict
             raise TrackingError(f"{root}: requested {benchmark} sequence(s) not found: {', '.join(absent)}")
         return names
     present = [n for n in official if is_present(n)]
-    missing = [n for n in official if n not in set(present)]
+    present_set = set(present)
+    missing = [n for n in official if n not in present_set]
     if not present:
         raise TrackingError(f"{root}: no {benchmark} sequence found; expected sequence folders such as "
                             f"{', '.join(list(official)[:3])}")

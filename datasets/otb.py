@@ -17,12 +17,12 @@ OTB result files converts back (``eval.results_io``).
 import re
 from pathlib import Path
 
+from core.errors import TrackingError
 from datasets.coverage import select_present
-from datasets.layout import images_in_range, list_images, annotated_frames, one_based_to_zero_based, require_dir
+from datasets.layout import annotated_frames, images_in_range, list_images, one_based_to_zero_based, require_dir
 from datasets.otb_tables import FRAME_RANGES, MULTI_TARGET_FOLDERS, OTB2013, OTB2015, SEQUENCE_ATTRIBUTES, TB50
 from datasets.sequence import Sequence
 from datasets.textfiles import read_boxes
-from core.errors import TrackingError
 
 VERSIONS = {"OTB2013": OTB2013, "OTB2015": OTB2015, "TB50": TB50}
 ALIASES = {"Human4": "Human4-2"}

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from core.boxes import polygon_to_box
-from core.crop import crop_matrix, transform_points, warp
+from core.crop import warp
 from core.errors import TrackingError
 from datasets.sequence import Sequence
 
@@ -56,22 +56,34 @@ class SyntheticSequence(Sequence):
     _textures: Optional[tuple] = field(default=None, repr=False, compare=False)
 
     def image(self, index: int) -> np.ndarray:
+        """Frame ``index``: the background with the object blended in, computed only around the object."""
         background, texture = self._rendered_textures()
         w, h = self.image_size
-        layer = warp(texture, self.placements[index], (w, h), pad_color=(0, 0, 0, 0)).astype(np.float32)
+        outline = self.meta["polygon"][index].reshape(4, 2)
+        x0, y0 = np.maximum(np.floor(outline.min(axis=0)).astype(int) - 1, 0)
+        x1, y1 = np.minimum(np.ceil(outline.max(axis=0)).astype(int) + 1, (w, h))
+        out = background.copy()
+        if x1 <= x0 or y1 <= y0:
+            return out
+        matrix = self.placements[index].copy()
+        matrix[:, 2] -= (x0, y0)  # the same placement, into the region's own pixels
+        layer = warp(texture, matrix, (x1 - x0, y1 - y0), pad_color=(0, 0, 0, 0)).astype(np.float32)
         alpha = layer[..., 3:] * (1.0 / 255.0)
-        out = background + (layer[..., :3] - background) * alpha
-        return (out + 0.5).astype(np.uint8)
+        region = background[y0:y1, x0:x1].astype(np.float32)
+        out[y0:y1, x0:x1] = (region + (layer[..., :3] - region) * alpha + 0.5).astype(np.uint8)
+        return out
 
     def background(self) -> np.ndarray:
         """The frame without the object (for checks that find the object's pixels)."""
-        return (self._rendered_textures()[0] + 0.5).astype(np.uint8)
+        return self._rendered_textures()[0].copy()
 
     def _rendered_textures(self):
+        """``(background BGR, object texture BGRA)``, uint8, made once per sequence."""
         if self._textures is None:
             rng = np.random.default_rng(np.random.SeedSequence([self.seed, 1]))
             background = _background(rng, self.image_size)
-            self._textures = (background, _object_texture(rng, self.texture_size, background.mean()))
+            texture = _object_texture(rng, self.texture_size, float(np.mean(cv2.mean(background)[:3])))
+            self._textures = (background, texture)
         return self._textures
 
 
@@ -108,9 +120,9 @@ def make_sequence(seed: int, cfg: SyntheticConfig = SyntheticConfig(), name: Opt
     center = np.array([width, height]) / 2.0 + path
 
     tex_size = np.maximum(np.round(size * scale_max).astype(int), 4)
-    placements = np.stack([_placement(tex_size, center[i], scale[i] / scale_max, angle[i]) for i in range(n)])
+    placements = placement_matrices(tex_size, center, scale / scale_max, angle)
     corners = np.array([[0, 0], [tex_size[0], 0], [tex_size[0], tex_size[1]], [0, tex_size[1]]], dtype=np.float64)
-    polygons = np.stack([transform_points(m, corners).reshape(8) for m in placements])
+    polygons = (np.einsum("nij,kj->nki", placements[:, :, :2], corners) + placements[:, None, :, 2]).reshape(n, 8)
 
     name = name or f"synthetic_{seed:04d}"
     return SyntheticSequence(
@@ -155,13 +167,17 @@ def write_otb_layout(seq: Sequence, root) -> Path:
     return folder
 
 
-def _placement(tex_size, center, scale: float, angle: float) -> np.ndarray:
-    """Texture-to-frame matrix: the texture's centre at ``center``, scaled and turned by ``angle``. Built with the
-    shared crop geometry (the frame is a 'crop' of the texture), so the angle convention is the project's."""
-    tw, th = (float(v) for v in tex_size)
-    m = crop_matrix((tw / 2.0, th / 2.0), (1.0 / scale, 1.0 / scale), (1.0, 1.0), angle=angle)
-    m[:, 2] += np.asarray(center, dtype=np.float64) - 0.5
-    return m
+def placement_matrices(tex_size, centers, scales, angles) -> np.ndarray:
+    """Texture-to-frame matrices ``(N, 2, 3)``: the texture's centre at ``centers[i]``, scaled by ``scales[i]``
+    and turned by ``angles[i]`` degrees counter-clockwise on screen. Vectorised over frames; the same matrix as
+    ``core.crop.crop_matrix(texture centre, 1 / scale, 1, angle)`` moved to the centre (checked in the tests),
+    so the angle convention is the project's."""
+    t = np.deg2rad(np.asarray(angles, dtype=np.float64))
+    s = np.asarray(scales, dtype=np.float64)
+    lin = s[:, None, None] * np.stack([np.stack([np.cos(t), np.sin(t)], -1), np.stack([-np.sin(t), np.cos(t)], -1)], 1)
+    tex_centre = np.asarray(tex_size, dtype=np.float64) / 2.0
+    offset = np.asarray(centers, dtype=np.float64) - lin @ tex_centre
+    return np.concatenate([lin, offset[:, :, None]], axis=2)
 
 
 def _smooth_noise(rng, shape_hw, cells: int, channels: int) -> np.ndarray:
@@ -174,11 +190,14 @@ def _smooth_noise(rng, shape_hw, cells: int, channels: int) -> np.ndarray:
 
 def _background(rng, image_size) -> np.ndarray:
     """Muted multi-scale texture around a random colour: structured enough to track against, no object-like
-    shapes (distractor-free). float32 BGR."""
+    shapes (distractor-free). Made at half resolution and upsampled once (its finest detail is 8 pixels).
+    BGR uint8."""
     w, h = image_size
+    half = (max(h // 2, 2), max(w // 2, 2))
     base = rng.uniform(60, 190, size=3).astype(np.float32)
-    tex = sum(amp * (_smooth_noise(rng, (h, w), cells, 3) - 0.5) for cells, amp in ((4, 70.0), (12, 40.0), (40, 20.0)))
-    return np.clip(base + tex, 0, 255).astype(np.float32)
+    tex = sum(amp * (_smooth_noise(rng, half, cells, 3) - 0.5) for cells, amp in ((4, 70.0), (12, 40.0), (40, 20.0)))
+    small = np.clip(base + tex + 0.5, 0, 255).astype(np.uint8)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def _object_texture(rng, tex_size, background_level: float) -> np.ndarray:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
-from safetensors import SafetensorsError
+from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open, save_file
 
 from core.errors import TrackingError
@@ -37,7 +37,7 @@ def read_state_dict(path) -> tuple:
         with safe_open(str(path), framework="pt") as f:
             meta = json.loads((f.metadata() or {}).get("metadata", "{}"))
         return load_file(str(path)), meta
-    except (SafetensorsError, OSError, ValueError):
+    except (SafetensorError, OSError, ValueError):
         pass  # not safetensors: try a torch file
     try:
         obj = torch.load(str(path), map_location="cpu", weights_only=True)

@@ -18,6 +18,14 @@ def write_images(folder, numbers, pattern="{:04d}.jpg", size=(16, 12)):
     return paths
 
 
+def touch_images(folder, numbers, pattern="{:06d}.jpg"):
+    """Empty image files: enough for listing, which reads no image (long sequences stay fast to build)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in numbers:
+        (folder / pattern.format(n)).touch()
+
+
 def write_rows(path, rows, sep=","):
     """One line per row, values joined by ``sep`` (``nan`` written as ``NaN``)."""
     path = Path(path)
@@ -33,16 +41,7 @@ def boxes(n, start=10.0):
 
 
 def got10k_datasets():
-    """The ``got10k.datasets`` module, the reference our loaders are compared with.
-
-    got10k 0.1.3 imports ``six`` (only for ``six.string_types``) without declaring it as a dependency. Where
-    ``six`` is not installed, a stand-in with that one name is registered first so the oracle still loads.
-    """
+    """The ``got10k.datasets`` module, the reference our loaders are compared with (imported on use, since it
+    pulls in matplotlib)."""
     import importlib
-    import sys
-    import types
-    try:
-        import six  # noqa: F401
-    except ImportError:
-        sys.modules["six"] = types.SimpleNamespace(string_types=(str,))
     return importlib.import_module("got10k.datasets")

@@ -32,14 +32,3 @@ def recording_sequence(name, boxes, image_size=(160, 120), colour=(60, 60, 60), 
     return RecordingSequence(name=name, frames=[f"{name}/{i:04d}" for i in range(len(boxes))], ground_truth=boxes,
                              _image_size=image_size, colour=colour, **kwargs)
 
-
-def read_otb_by_hand(folder):
-    """An OTB folder as a Sequence (tab/comma separated, 1-based boxes), enough for tests that need real frames."""
-    from pathlib import Path
-
-    folder = Path(folder)
-    text = (folder / "groundtruth_rect.txt").read_text().replace(",", " ").replace("\t", " ")
-    boxes = np.array([[float(v) for v in line.split()] for line in text.splitlines() if line.strip()])
-    boxes[:, :2] -= 1.0
-    frames = sorted((folder / "img").glob("*.jpg"))[: len(boxes)]
-    return Sequence(name=folder.name, frames=frames, ground_truth=boxes)

@@ -13,7 +13,7 @@ from core.errors import TrackingError
 from datasets.coverage import MissingSequencesWarning
 from datasets.otb import load_otb
 from datasets.pysot_json import load_pysot_json
-from dataset_trees import boxes, got10k_datasets, write_images, write_rows
+from dataset_trees import boxes, got10k_datasets, touch_images, write_images, write_rows
 
 ONE_BASED_SHIFT = np.array([1.0, 1.0, 0.0, 0.0])
 
@@ -143,9 +143,12 @@ def test_target_aliases(tmp_path, alias, name):
 
 
 def test_official_frame_ranges_pick_frames_by_number(tmp_path):
-    make_otb_folder(tmp_path, "David", range(1, 771), boxes(471))            # frames 300-770 of 770
-    make_otb_folder(tmp_path, "BlurCar1", range(247, 989), boxes(742))       # the folder starts at 0247
-    make_otb_folder(tmp_path, "Freeman3", range(1, 471), boxes(460))         # 460 of 470 images
+    for name, numbers, n_boxes in [("David", range(1, 771), 471),      # frames 300-770 of 770
+                                   ("BlurCar1", range(247, 989), 742),  # the folder starts at 0247
+                                   ("Freeman3", range(1, 471), 460)]:   # 460 of 470 images
+        touch_images(tmp_path / name / "img", numbers, "{:04d}.jpg")
+        write_rows(tmp_path / name / "groundtruth_rect.txt", boxes(n_boxes))
+    write_images(tmp_path / "David" / "img", [300])
     seqs = load_quiet(tmp_path)
     assert [seqs["David"].frames[i].name for i in (0, -1)] == ["0300.jpg", "0770.jpg"]
     assert [seqs["BlurCar1"].frames[i].name for i in (0, -1)] == ["0247.jpg", "0988.jpg"]
@@ -161,7 +164,8 @@ def test_tiger1_file_annotating_from_frame_one_is_cut_to_the_official_range(tmp_
 
 
 def test_frame_range_with_wrong_box_count_names_file_and_range(tmp_path):
-    make_otb_folder(tmp_path, "David", range(1, 771), boxes(400))
+    touch_images(tmp_path / "David" / "img", range(1, 771), "{:04d}.jpg")
+    write_rows(tmp_path / "David" / "groundtruth_rect.txt", boxes(400))
     with pytest.raises(TrackingError, match=r"David/groundtruth_rect.txt: 400 boxes; expected 471 .*300-770"):
         load_otb(tmp_path, sequences=["David"])
 

@@ -1,0 +1,135 @@
+"""Result-file IO (formats, name matching, errors, atomic writes), GOT-10k metrics and the command line."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from got10k.utils.metrics import rect_iou as g_rect_iou
+
+from core.errors import TrackingError
+from datasets.sequence import Sequence
+from eval import results_io
+from eval.got10k_metrics import evaluate_got10k
+
+TOOL = Path(__file__).resolve().parents[1] / "tools" / "eval_tracker.py"
+
+
+def test_names_match_across_spellings(tmp_path):
+    for name in ["jogging_1.txt", "Human4-2.txt", "blurCar4.txt", "Skating2.1.txt"]:
+        (tmp_path / name).write_text("1,2,3,4\n")
+    index = results_io.index_folder(tmp_path)
+    for seq in ["Jogging-1", "human4_2", "BlurCar4", "skating2_1"]:
+        assert results_io.find_in(index, seq) is not None
+    assert results_io.find_in(index, "Jogging-2") is None
+    (tmp_path / "Jogging-1.txt").write_text("1,2,3,4\n")
+    with pytest.raises(TrackingError, match="both"):
+        results_io.index_folder(tmp_path)
+
+
+def test_onepass_reads_any_separator_and_converts_one_based(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("1,2,3,4\n5\t6\t7\t8\r\n9 10  11 12\n\n")
+    np.testing.assert_array_equal(results_io.read_onepass(path), [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]])
+    np.testing.assert_array_equal(results_io.read_onepass(path, one_based=True)[0], [0, 1, 3, 4])
+
+
+@pytest.mark.parametrize("text, message", [
+    ("1,2,3,4\n1,2,3\n", r"a.txt:2: expected 4 numbers, found 3"),
+    ("1,2,3,4\n1,2,x,4\n", r"a.txt:2: not a number"),
+    ("1,2,3,4\nnan,2,3,4\n", r"a.txt:2: NaN or infinite"),
+    ("1,2,3,4\n\n1,2,3,4\n", r"a.txt:2: empty line"),
+])
+def test_bad_lines_are_reported_by_file_and_line(tmp_path, text, message):
+    path = tmp_path / "a.txt"
+    path.write_text(text)
+    with pytest.raises(TrackingError, match=message):
+        results_io.read_onepass(path)
+
+
+def test_line_count_and_padding(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("1,2,3,4\n")
+    with pytest.raises(TrackingError, match="1 lines for 3 frames.*--pad-missing"):
+        results_io.read_onepass(path, n_frames=3)
+    with pytest.raises(TrackingError, match="too many"):
+        results_io.read_onepass(path, n_frames=0)
+    with pytest.warns(UserWarning, match="2 missing frame"):
+        boxes = results_io.read_onepass(path, n_frames=3, pad_missing=True)
+    assert boxes.shape == (3, 4) and np.isnan(boxes[1:]).all()
+
+
+def test_writes_are_atomic_and_round_trip(tmp_path):
+    boxes = np.array([[0.5, 1.25, 30.0, 40.0], [195.21414453078438, 213.5, 35.1, 80.0]])
+    results_io.write_onepass(tmp_path / "T" / "Seq.txt", boxes, one_based=True)
+    assert (tmp_path / "T" / "Seq.txt").read_text().splitlines()[0] == "1.5,2.25,30,40"
+    np.testing.assert_allclose(results_io.read_onepass(tmp_path / "T" / "Seq.txt", one_based=True), boxes)
+    assert [p.name for p in (tmp_path / "T").iterdir()] == ["Seq.txt"]      # no temporary left behind
+
+    results_io.write_got10k(tmp_path / "T", "GOT-10k_Val_000001", [boxes, boxes + 1], [[0.01, 0.02], [0.03, 0.04]])
+    reps, times = results_io.read_got10k(tmp_path / "T", "GOT-10k_Val_000001", n_frames=2)
+    assert len(reps) == 2 and np.allclose(reps[1], boxes + 1)
+    np.testing.assert_allclose(times, [[0.01, 0.03], [0.02, 0.04]])
+
+    records = [[1], [1.5, 2.5, 3.0, 4.0], [2], [0], [0], [1, 2, 3, 2, 3, 4, 1, 4]]
+    results_io.write_vot(tmp_path / "T", "bag", records)
+    assert (tmp_path / "T" / "baseline" / "bag" / "bag_001.txt").read_text().splitlines()[:3] == [
+        "1", "1.5000,2.5000,3.0000,4.0000", "2"]
+    (run,) = results_io.read_vot(tmp_path / "T", "bag", n_frames=6)
+    assert [len(r) for r in run] == [1, 4, 1, 1, 1, 8]
+    with pytest.raises(TrackingError, match="code 7"):
+        results_io.write_vot(tmp_path / "T", "bag", [[7]])
+
+
+def test_got10k_metrics_equal_the_got10k_experiment_math():
+    rng = np.random.default_rng(0)
+    n, width, height = 40, 64, 48
+    gt = np.column_stack([rng.uniform(-5, 50, n), rng.uniform(-5, 40, n), rng.uniform(5, 30, (n, 2))])
+    cover = rng.integers(0, 9, n)
+    seq = Sequence("s", [f"{i}.jpg" for i in range(n)], gt, flags={"cover": cover},
+                   meta={"resolution": (width, height)})
+    reps = [gt + rng.normal(0, 4, gt.shape) for _ in range(3)]
+    times = rng.uniform(0.005, 0.02, (n, 3))
+    times[0, 0] = 0.0
+    res = evaluate_got10k([seq], {"s": reps}, times={"s": times})
+    ious = np.concatenate([g_rect_iou(b[1:].copy(), gt[1:].copy(), bound=(width, height))[cover[1:] > 0]
+                           for b in reps])
+    t = times[times > 0]
+    # ExperimentGOT10k._evaluate (its module needs `six`, which is not installed, so its four lines here):
+    ao, sr, fps = np.mean(ious), np.mean(ious > 0.5), np.mean(1.0 / t)
+    curve = np.mean(np.greater(ious[:, None], np.linspace(0, 1, 101)[None, :]), axis=0)
+    overall = res.overall()
+    assert overall["ao"] == pytest.approx(ao, abs=1e-12)
+    assert overall["sr50"] == pytest.approx(sr, abs=1e-12)
+    assert overall["sr75"] == pytest.approx(np.mean(ious > 0.75), abs=1e-12)
+    assert overall["fps"] == pytest.approx(fps, rel=1e-12)
+    np.testing.assert_allclose(overall["success_curve"], curve, atol=1e-12)
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, str(TOOL), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_command_line_on_otb100(tmp_path, shared_data):
+    args = ["--dataset", "OTB100", "--anno", str(shared_data / "OTB100" / "OTB100.json"),
+            "--results", str(shared_data / "OTB100" / "results")]
+    short = _run(*args, "--trackers", "MDNet")
+    assert short.returncode == 2 and "Traceback" not in short.stderr
+    assert "error: " in short.stderr and "Board.txt: 697 lines for 698 frames" in short.stderr
+    done = _run(*args, "--pad-missing", "--report-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "Twinnings.txt: 1 missing frame(s) counted as failures" in done.stderr
+    rows = [line.split() for line in done.stdout.splitlines()
+            if line.startswith(("SiamRPN", "MDNet", "ATOM", "DaSiam"))]
+    assert [r[0] for r in rows] == ["SiamRPN++", "MDNet", "ATOM", "DaSiamRPN", "SiamRPN"]   # ranked by AUC
+    assert rows[3][1:3] == ["0.658", "0.880"]
+    report = json.loads((tmp_path / "report.json").read_text())
+    dasiam = report["trackers"]["DaSiamRPN"]
+    assert round(dasiam["overall"]["success_auc"], 3) == 0.658
+    assert len(dasiam["per_sequence"]) == 100 and "OCC" in dasiam["per_attribute"]
+    assert (tmp_path / "success_plot.png").stat().st_size > 10_000
+    assert (tmp_path / "precision_plot.png").stat().st_size > 10_000
+    missing = _run("--dataset", "OTB100", "--anno", str(tmp_path / "nope.json"),
+                   "--results", str(shared_data / "OTB100" / "results"))
+    assert missing.returncode == 2 and "nope.json: annotation path not found" in missing.stderr

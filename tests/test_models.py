@@ -1,0 +1,118 @@
+"""Models: feature and score-map shapes, IEN channel groups of the tapped layers, heads, safe weights IO."""
+import pytest
+import torch
+
+from core.config import from_dict
+from core.errors import TrackingError
+from models.builder import ModelConfig, build_model
+from models.channels import GroupsConfig, channel_quantum
+from models.heads import xcorr, xcorr_depthwise
+from models.weights import load_weights, save_weights
+
+torch.set_num_threads(1)
+HETERO = {"orders": [8, 4, 2], "ratios": [8, 2, 1]}
+
+
+def _model(**cfg):
+    return build_model(from_dict(ModelConfig, cfg)).eval()
+
+
+@pytest.mark.parametrize("backbone", ["resnet18", "resnet50"])
+def test_siamrpn_backbones_give_15_31_features_and_a_25_score_map(backbone):
+    model = _model(kind="siamrpn", backbone=backbone, neck_channels=32)
+    with torch.inference_mode():
+        zf_raw = model.features(torch.zeros(1, 3, 127, 127))
+        xf_raw = model.features(torch.zeros(1, 3, 255, 255))
+        zf, xf = model.embed_template(zf_raw), model.embed_search(xf_raw)
+        cls, loc = model.head(zf, xf)
+    assert [tuple(f.shape[-2:]) for f in zf_raw] == [(15, 15)] * 3
+    assert [tuple(f.shape[-2:]) for f in xf_raw] == [(31, 31)] * 3
+    assert [tuple(f.shape[-2:]) for f in zf] == [(7, 7)] * 3
+    assert tuple(cls.shape) == (1, 10, 25, 25) and tuple(loc.shape) == (1, 20, 25, 25)
+    expected = {"resnet18": [128, 256, 512], "resnet50": [512, 1024, 2048]}[backbone]
+    assert [f.shape[1] for f in zf_raw] == expected
+
+
+def test_siamfc_response_is_17x17_and_forward_equals_head_of_branches():
+    model = _model(width=0.25)
+    z, x = torch.rand(1, 3, 127, 127) * 255, torch.rand(3, 3, 255, 255) * 255
+    with torch.inference_mode():
+        out = model(z.expand(3, -1, -1, -1), x)
+        split = model.head(model.template(z), model.search(x))  # batch-1 template broadcast over 3 crops
+    assert tuple(out.shape) == (3, 1, 17, 17)
+    assert torch.allclose(out, split, atol=1e-5)
+
+
+def test_heterogeneous_groups_tap_every_stage_and_pool_the_correlated_features():
+    model = _model(kind="siamrpn", backbone="resnet18", width=0.5, groups=HETERO, neck_channels=16)
+    names = dict(model.named_modules())
+    assert set(model.ien_taps) == {"backbone.layer1", "backbone.layer2", "backbone.layer3", "backbone.layer4"}
+    for name, groups in model.ien_taps.items():
+        assert name in names
+        assert groups.orders == (8, 4, 2) and groups.channels == model.backbone.stage_channels[name[9:]]
+    # the neck sees the orientation-pooled channels of each level
+    l4 = model.ien_taps["backbone.layer4"]
+    assert model.neck[2].conv.in_channels == l4.pooled_channels < l4.channels
+    regular = _model(kind="siamrpn", backbone="resnet18", width=0.5, groups=HETERO, neck_channels=16,
+                     correlation="regular")
+    assert regular.neck[2].conv.in_channels == l4.channels
+
+
+def test_width_rounds_to_counts_the_groups_split_and_explicit_counts_are_validated():
+    assert channel_quantum(GroupsConfig(orders=[8, 4, 2], ratios=[8, 2, 1])) == 22
+    assert channel_quantum(GroupsConfig(orders=[4], ratios=[1])) == 4
+    model = _model(width=0.3, groups=HETERO)
+    assert all(c % 22 == 0 for c in model.backbone.stage_channels.values())
+    with pytest.raises(TrackingError, match="backbone.layer3"):
+        _model(channels=[22, 44, 50, 44, 22], groups=HETERO)
+    with pytest.raises(TrackingError, match="taps"):
+        _model(width=0.25, groups={"orders": [4], "ratios": [1]}, taps=["layer9"])
+
+
+def test_plain_model_has_no_taps_and_bad_config_keys_are_errors():
+    assert _model(width=0.25).ien_taps == {}
+    with pytest.raises(TrackingError, match="valid keys"):
+        from_dict(ModelConfig, {"widht": 1.0}, "model")
+    with pytest.raises(TrackingError, match="kind siamrpn needs a ResNet"):
+        _model(kind="siamrpn", backbone="alexnet")
+
+
+def test_correlations_match_a_direct_computation():
+    z, x = torch.randn(2, 3, 4, 4), torch.randn(2, 3, 9, 9)
+    full, depth = xcorr(z, x), xcorr_depthwise(z, x)
+    assert tuple(full.shape) == (2, 1, 6, 6) and tuple(depth.shape) == (2, 3, 6, 6)
+    i, j = 2, 5
+    assert torch.allclose(full[1, 0, i, j], (x[1, :, i:i + 4, j:j + 4] * z[1]).sum(), atol=1e-5)
+    assert torch.allclose(depth[0, 2, i, j], (x[0, 2, i:i + 4, j:j + 4] * z[0, 2]).sum(), atol=1e-5)
+
+
+def test_weights_round_trip_and_another_architecture_is_refused(tmp_path):
+    model = _model(width=0.25, groups={"orders": [4], "ratios": [1]})
+    path = tmp_path / "m.safetensors"
+    save_weights(model, path, {"config": {"width": 0.25}})
+    fresh = _model(width=0.25, groups={"orders": [4], "ratios": [1]})
+    assert not torch.equal(fresh.backbone.layer1[0].weight, model.backbone.layer1[0].weight)
+    meta = load_weights(fresh, path)
+    assert meta == {"config": {"width": 0.25}}
+    for (k, a), (_, b) in zip(model.state_dict().items(), fresh.state_dict().items()):
+        assert torch.equal(a, b), k
+    with pytest.raises(TrackingError, match=r"m\.safetensors.*shape"):
+        load_weights(_model(width=0.5), path)
+    # a weights-only torch file of a plain state dict loads too
+    torch_path = tmp_path / "m.pth"
+    torch.save(model.state_dict(), torch_path)
+    load_weights(_model(width=0.25, groups={"orders": [4], "ratios": [1]}), torch_path)
+    bad = tmp_path / "bad.pth"
+    bad.write_text("not weights")
+    with pytest.raises(TrackingError, match="bad.pth"):
+        load_weights(model, bad)
+
+
+def test_backbone_weights_file_initialises_the_backbone(tmp_path):
+    donor = _model(width=0.25)
+    path = tmp_path / "backbone.safetensors"
+    save_weights(donor.backbone, path)
+    model = _model(width=0.25, backbone_weights=str(path))
+    assert torch.equal(model.backbone.layer5.weight, donor.backbone.layer5.weight)
+    with pytest.raises(TrackingError, match="backbone.safetensors"):
+        _model(width=0.5, backbone_weights=str(path))

@@ -1,0 +1,36 @@
+"""Build a Siamese tracker from a config file: the ``model:`` section (models.builder) and the ``tracker:``
+section (the tracker's hyper-parameters, whose dataclass depends on the model's kind). ``train:`` and ``data:``
+belong to the trainer and are left alone here; any other top-level key is an error."""
+from pathlib import Path
+
+from core.config import from_dict, load_yaml
+from core.errors import TrackingError
+from models.builder import ModelConfig, build_model
+from models.weights import load_weights
+from tracker.siamfc import SiamFCTracker
+from tracker.siamrpn import SiamRPNTracker
+
+TRACKERS_BY_KIND = {"siamfc": SiamFCTracker, "siamrpn": SiamRPNTracker}
+SECTIONS = ("model", "tracker", "train", "data")
+
+
+def build_from_dict(data: dict, where: str, checkpoint=None, device="cpu", name: str = "tracker"):
+    """A tracker from an already loaded config mapping (``where`` names its source in error messages)."""
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise TrackingError(f"{where}: unknown section(s) {', '.join(unknown)}; valid: {', '.join(SECTIONS)}")
+    if "model" not in data:
+        raise TrackingError(f"{where}: missing the model: section")
+    model_cfg = from_dict(ModelConfig, data["model"], f"{where}: model")
+    model = build_model(model_cfg, where=f"{where}: model")
+    if checkpoint is not None:
+        load_weights(model, checkpoint)
+    cls = TRACKERS_BY_KIND[model.kind]
+    tracker_cfg = from_dict(cls.Config, data.get("tracker"), f"{where}: tracker")
+    return cls(model, tracker_cfg, device=device, name=name, where=f"{where}: tracker")
+
+
+def build_from_config(path, checkpoint=None, device="cpu", name=None):
+    """The tracker a config file describes, with weights from ``checkpoint`` if given (else random)."""
+    path = Path(path)
+    return build_from_dict(load_yaml(path), str(path), checkpoint, device, name or path.stem)

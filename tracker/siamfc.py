@@ -1,0 +1,119 @@
+"""SiamFC inference (Bertinetto et al. 2016): exhaustive search by cross-correlation over 3 scales.
+
+Per frame: crop the search region at ``scale_num`` scales around the last centre (one batched forward pass),
+correlate with the template features cached at ``init``, upsample each response x16 (bicubic), penalise the
+non-central scales, pick the scale with the highest peak, mix its normalised response with a cosine window,
+and move the centre to the peak. The size follows the chosen scale with a learning rate and stays within
+``[min_scale, max_scale]`` times its initial value.
+"""
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import torch
+
+from core.boxes import box_to_center, center_to_box, polygon_to_box
+from core.errors import TrackingError
+from tracker.base import TrackState
+from tracker.geometry import context_side, cosine_window, rotated_corners
+from tracker.rotation import RotationConfig, TemplateRotator
+from tracker.siamese import SiameseTracker
+
+
+@dataclass
+class SiamFCConfig:
+    """The ``tracker:`` section of a SiamFC config (defaults: the SiamFC paper's)."""
+
+    exemplar_size: int = 127
+    instance_size: int = 255
+    context: float = 0.5
+    scale_num: int = 3
+    scale_step: float = 1.0375
+    scale_penalty: float = 0.9745
+    scale_lr: float = 0.59
+    window_influence: float = 0.176
+    response_up: int = 16
+    min_scale: float = 0.2
+    max_scale: float = 5.0
+    rotation: RotationConfig = field(default_factory=RotationConfig)
+
+
+def _check(cfg: SiamFCConfig, where: str):
+    if cfg.scale_num < 1 or cfg.scale_num % 2 == 0:
+        raise TrackingError(f"{where}.scale_num: expected an odd number >= 1, got {cfg.scale_num}")
+    if not 0 <= cfg.window_influence <= 1 or not 0 <= cfg.scale_lr <= 1:
+        raise TrackingError(f"{where}: window_influence and scale_lr must lie in [0, 1]")
+    if cfg.response_up < 1 or cfg.exemplar_size < 1 or cfg.instance_size <= cfg.exemplar_size:
+        raise TrackingError(f"{where}: need response_up >= 1 and instance_size > exemplar_size >= 1")
+    if not 0 < cfg.min_scale <= 1 <= cfg.max_scale:
+        raise TrackingError(f"{where}: need 0 < min_scale <= 1 <= max_scale")
+
+
+class SiamFCTracker(SiameseTracker):
+    Config = SiamFCConfig
+
+    def __init__(self, model, cfg: SiamFCConfig | None = None, device="cpu", name: str = "siamfc",
+                 where: str = "tracker"):
+        super().__init__(model, device, name)
+        self.cfg = cfg or SiamFCConfig()
+        _check(self.cfg, where)
+        self.rotator = TemplateRotator(model, self.cfg.rotation, f"{where}.rotation") \
+            if self.cfg.rotation.enabled else None
+        n = self.cfg.scale_num
+        self.scale_factors = self.cfg.scale_step ** (np.arange(n) - n // 2)
+        self.scale_penalties = np.where(np.arange(n) == n // 2, 1.0, self.cfg.scale_penalty)
+
+    @torch.inference_mode()
+    def initialize(self, image, box):
+        self.center, self.base_size = box_to_center(box)
+        self.scale = 1.0
+        self.base_z = context_side(self.base_size, self.cfg.context)
+        z = self.crops_to_tensor(image, self.center, [self.base_z], self.cfg.exemplar_size)
+        feats = self.model.features(z)
+        if self.rotator is None:
+            self.templates = [self.model.embed_template(feats)]
+        else:
+            self.templates = [self.model.embed_template(self.rotator.rotate(feats, k))
+                              for k in range(self.rotator.order)]
+        self.rotation_step = 0
+        self.window = None
+
+    @property
+    def size(self) -> np.ndarray:
+        return self.base_size * self.scale
+
+    @torch.inference_mode()
+    def step(self, image) -> TrackState:
+        cfg = self.cfg
+        x_side = self.base_z * self.scale * cfg.instance_size / cfg.exemplar_size
+        x = self.crops_to_tensor(image, self.center, x_side * self.scale_factors, cfg.instance_size)
+        xf = self.model.search(x)
+        steps = [0] if self.rotator is None else self.rotator.candidates(self.rotation_step)
+        raw = torch.cat([self.model.head(self.templates[k], xf) for k in steps])[:, 0].float().cpu().numpy()
+        up = cfg.response_up * raw.shape[-1]
+        maps = np.stack([cv2.resize(r, (up, up), interpolation=cv2.INTER_CUBIC) for r in raw])
+        penalties = np.tile(self.scale_penalties, len(steps))
+        best = int(np.argmax(maps.reshape(len(maps), -1).max(axis=1) * penalties))
+        rot_index, scale_id = divmod(best, cfg.scale_num)
+        peak = float(raw[best].max())
+
+        response = maps[best] - maps[best].min()
+        response /= response.sum() + 1e-16
+        if self.window is None or self.window.shape[0] != up:
+            self.window = cosine_window(up)
+        response = (1 - cfg.window_influence) * response + cfg.window_influence * self.window
+        row, col = np.unravel_index(int(np.argmax(response)), response.shape)
+        # peak offset from the response centre -> search-crop pixels -> image pixels
+        disp = (np.array([col, row], dtype=np.float64) - (up - 1) / 2) * self.model.total_stride / cfg.response_up
+        factor = self.scale_factors[scale_id]
+        self.center = self.center + disp * x_side * factor / cfg.instance_size
+        self.scale = float(np.clip(self.scale * ((1 - cfg.scale_lr) + cfg.scale_lr * factor),
+                                   cfg.min_scale, cfg.max_scale))
+        score = 0.5 * (1.0 + np.tanh(0.5 * peak))  # the logistic of the peak logit, overflow-free
+        if self.rotator is None:
+            return TrackState(box=center_to_box(self.center, self.size), score=score)
+        self.rotation_step = steps[rot_index]
+        angle = self.rotator.angle(self.rotation_step)
+        corners = rotated_corners(self.center, self.size, angle)
+        return TrackState(box=polygon_to_box(corners.reshape(1, 8))[0], score=score, angle=angle,
+                          corners=corners)

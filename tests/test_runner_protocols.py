@@ -138,3 +138,14 @@ def test_parallel_workers_and_shards_write_the_same_files_as_one_process(tmp_pat
     for folder in ("parallel", "sharded"):
         for s in seqs:
             assert (tmp_path / folder / f"{s.name}.txt").read_bytes() == (tmp_path / "serial" / f"{s.name}.txt").read_bytes()
+
+
+def test_a_finished_sequence_drops_the_staging_folder_a_killed_run_left(tmp_path):
+    from eval.runners.jobs import OnePassJob, TrackerSpec
+
+    job = OnePassJob(TrackerSpec("csrt"), tmp_path, one_based=True)
+    seq = memory_sequence("A", n=3)
+    (tmp_path / ".partial" / "A" / "times").mkdir(parents=True)  # killed after publishing, before cleaning up
+    assert not job.is_done(seq) and (tmp_path / ".partial" / "A").exists()
+    (tmp_path / "A.txt").write_text("1,1,1,1\n")
+    assert job.is_done(seq) and not (tmp_path / ".partial").exists()

@@ -14,6 +14,7 @@ from core.boxes import polygon_to_area_box
 from core.errors import TrackingError
 from models.equivariance.groups import ChannelGroups
 from models.siamese import SiamFCNet
+from models.weights import save_weights
 from tracker.anchors import encode, generate_anchors
 from tracker.base import TrackState, Tracker
 from tracker.builder import build_from_config, build_from_dict
@@ -187,6 +188,7 @@ def _otb(root, name, n):
                                              ("siamrpnpp_resnet50.yaml", 3)])
 def test_every_shipped_config_tracks_a_real_sequence(shared_data, config, updates):
     frames, box = _otb(shared_data, "Crossing", updates + 1)
+    torch.manual_seed(0)
     tracker = build_from_config(CONFIGS / config)
     boxes, scores, _ = tracker.track(frames, box)
     h, w = frames[0].shape[:2]
@@ -200,6 +202,7 @@ def test_polygon_ground_truth_initialises_with_the_area_box(shared_data):
     seq = shared_data / "VOT" / "bag"
     polygon = [float(v) for v in open(seq / "groundtruth.txt").readline().split(",")]
     image = cv2.imread(str(seq / "color" / "00000001.jpg"))
+    torch.manual_seed(0)
     tracker = build_from_dict({"model": {"kind": "siamrpn", "backbone": "resnet18", "width": 0.25,
                                          "neck_channels": 16}}, "test")
     tracker.init(image, polygon)
@@ -215,6 +218,22 @@ def test_config_errors_name_the_file_and_key(tmp_path):
     bad.write_text("model: {kind: siamfc}\nmodels: {}\n")
     with pytest.raises(TrackingError, match="unknown section"):
         build_from_config(bad)
+
+
+def test_checkpoint_given_to_the_builder_is_loaded_and_must_fit(tmp_path):
+    config = tmp_path / "tiny.yaml"
+    config.write_text("model: {kind: siamfc, width: 0.25, groups: {orders: [4], ratios: [1]}}\n")
+    trained = build_from_config(config)
+    checkpoint = tmp_path / "tiny.safetensors"
+    save_weights(trained.model, checkpoint, {"config": "tiny"})
+    loaded = build_from_config(config, checkpoint=checkpoint, name="mine")
+    assert loaded.name == "mine"
+    assert torch.equal(loaded.model.backbone.layer2[0].weight, trained.model.backbone.layer2[0].weight)
+    config.write_text("model: {kind: siamfc, width: 0.25}\n")  # same widths, no groups: still fits
+    build_from_config(config, checkpoint=checkpoint)
+    config.write_text("model: {kind: siamfc, width: 0.5}\n")
+    with pytest.raises(TrackingError, match="tiny.safetensors"):
+        build_from_config(config, checkpoint=checkpoint)
 
 
 class _Recorder(Tracker):

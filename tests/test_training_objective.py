@@ -108,3 +108,22 @@ def test_rotaug_and_ien_see_the_same_images():
     assert out["rotaug"][1]["cls"] == pytest.approx(out["ien"][1]["cls"], rel=1e-6)
     assert out["ien"][0] == pytest.approx(out["ien"][1]["cls"] + out["ien"][1]["ien"], rel=1e-6)
     assert "ien" not in out["rotaug"][1]
+
+
+def test_anchor_targets_sample_positives_and_negatives_and_encode_the_box():
+    from training.targets import anchor_targets
+
+    anchors = _anchors(25)  # (5 * 625, 4): cx, cy, w, h offsets from the crop centre
+    a = 2 * 625 + 12 * 25 + 12  # the square anchor (ratio 1, 64 x 64) at the centre cell
+    box = [RPN_SEARCH / 2 - 32, RPN_SEARCH / 2 - 32, 64, 64]  # exactly that anchor
+    boxes = torch.tensor([box, box], dtype=torch.float32)
+    labels, deltas = anchor_targets(anchors, boxes, torch.tensor([True, False]), [5, 6], RPN_SEARCH)
+    assert labels[0, a] == 1 and torch.allclose(deltas[0, a], torch.zeros(4), atol=1e-6)
+    n_pos = int((labels[0] == 1).sum())
+    assert 1 <= n_pos <= 16 and int((labels[0] == 0).sum()) == 64 - n_pos
+    assert int((labels[1] == 1).sum()) == 0 and int((labels[1] == 0).sum()) == 64  # a negative pair
+    shifted = torch.tensor([[box[0] + 8, box[1], 64, 64]])  # one cell right: dx = 8 / 64 for the same anchor
+    _, d = anchor_targets(anchors, shifted, torch.tensor([True]), [5], RPN_SEARCH)
+    assert d[0, a, 0] == pytest.approx(0.125) and d[0, a, 2] == pytest.approx(0.0, abs=1e-6)
+    again, _ = anchor_targets(anchors, boxes, torch.tensor([True, False]), [5, 6], RPN_SEARCH)
+    assert torch.equal(again, labels)  # seeded per sample

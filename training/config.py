@@ -177,10 +177,22 @@ def parse_run_config(data: dict, where: str = "config") -> RunConfig:
     dcfg.sources = [from_dict(SourceConfig, s, f"{where}: data.sources[{i}]") for i, s in enumerate(dcfg.sources)]
     run = RunConfig(model=dict(data["model"] or {}), tracker=dict(data.get("tracker") or {}), train=train,
                     data=dcfg, raw=data)
+    _check_crops_match_tracker(run, where)
     if run.steps_per_epoch < 1:
         raise TrackingError(f"{where}: data.pairs.pairs_per_epoch ({dcfg.pairs.pairs_per_epoch}) is smaller than "
                             f"one batch (train.batch_size {train.batch_size})")
     return run
+
+
+def _check_crops_match_tracker(run: RunConfig, where: str) -> None:
+    """The network must be trained on the crops the tracker will feed it (sizes and context)."""
+    pairs = run.data.pairs
+    for tracker_key, pairs_key in (("exemplar_size", "template_size"), ("instance_size", "search_size"),
+                                   ("context", "context")):
+        if tracker_key in run.tracker and run.tracker[tracker_key] != getattr(pairs, pairs_key):
+            raise TrackingError(f"{where}: tracker.{tracker_key} is {run.tracker[tracker_key]} but "
+                                f"data.pairs.{pairs_key} is {getattr(pairs, pairs_key)}; training crops must "
+                                f"match the tracker's")
 
 
 def _choice(key, value, valid):

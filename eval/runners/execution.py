@@ -10,7 +10,7 @@ Why each piece:
   threads each) so they do not fight over cores.
 - Resuming: each sequence's files are written into a staging folder and moved into place with ``os.replace``
   (atomic), the files that mark the sequence finished last; a sequence whose files all exist is skipped on a rerun,
-  and a staging folder left by a killed run is thrown away when that sequence is run again.
+  and a staging folder left by a killed run is thrown away when that sequence is run again or found finished.
 - One progress bar (frames and frames per second) in the parent, fed by the workers through a queue.
 
 A *job* is any object with ``setup()`` (build the tracker, once per process), ``frames(sequence)`` (progress
@@ -90,6 +90,16 @@ def set_threads(n: int) -> None:
         sys.modules["torch"].set_num_threads(n)
 
 
+def discard_staging(final_dir, name: str) -> None:
+    """Remove sequence ``name``'s staging folder (and the staging root once empty): what a killed run leaves."""
+    root = Path(final_dir) / STAGING
+    shutil.rmtree(root / name, ignore_errors=True)
+    try:
+        root.rmdir()
+    except OSError:  # missing, or other sequences are still being staged
+        pass
+
+
 @contextmanager
 def staged(final_dir, name: str, last=()):
     """Yield a fresh staging folder for sequence ``name``; on success move every file written there to the same
@@ -108,11 +118,7 @@ def staged(final_dir, name: str, last=()):
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(stage / rel, target)
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
-        try:
-            (final_dir / STAGING).rmdir()
-        except OSError:  # other sequences are still being staged
-            pass
+        discard_staging(final_dir, name)
 
 
 def execute(job, sequences, workers: int = 1, rank: int = 0, world_size: int = 1, desc: str = "tracking",

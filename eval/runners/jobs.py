@@ -23,7 +23,7 @@ import numpy as np
 from eval import results_io
 from eval.overlap import vot_overlap_single
 from eval.rotated import write_polygons
-from eval.runners.execution import staged
+from eval.runners.execution import discard_staging, staged
 from eval.runners.onepass import run_onepass
 from eval.runners.supervised import run_supervised
 from tracker.registry import build_tracker
@@ -64,7 +64,12 @@ class _Job(ABC):
         return len(sequence)
 
     def is_done(self, sequence) -> bool:
-        return all((self.out_dir / rel).is_file() for rel in self.finished_files(sequence))
+        """All finished-marking files exist; then a staging folder left by a run killed after publishing them
+        (before cleaning up) is removed too."""
+        done = all((self.out_dir / rel).is_file() for rel in self.finished_files(sequence))
+        if done:
+            discard_staging(self.out_dir, sequence.name)
+        return done
 
     @abstractmethod
     def finished_files(self, sequence) -> list:

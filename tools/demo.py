@@ -29,8 +29,8 @@ from datasets.frame_source import open_frame_source
 from tracker.overlay import draw_state
 from tracker.registry import available, build_tracker
 
-#: the tracker used without --tracker (the only one guaranteed to exist until trained weights ship)
-DEFAULT_TRACKER = "csrt"
+#: the tracker used without --tracker: the shipped IEN SiamFC (weights/MODEL_CARD.md)
+DEFAULT_TRACKER = "siamfc_ien"
 WINDOW = "ientrack demo"
 QUIT_KEYS = (ord("q"), 27)
 PAUSE_KEY = ord(" ")

@@ -24,6 +24,11 @@ TRACKERS = {
     "siamfc": Entry("configs/siamfc_alexnet.yaml"),
     "siamrpnpp": Entry("configs/siamrpnpp_resnet18.yaml"),
     "siamrpnpp_r50": Entry("configs/siamrpnpp_resnet50.yaml"),
+    # the shipped trained trackers (weights/MODEL_CARD.md): one network, trained with and without IEN
+    "siamfc_ien": Entry("configs/siamfc_ien.yaml", "weights/siamfc_ien.safetensors"),
+    "siamfc_base": Entry("configs/siamfc_ien.yaml", "weights/siamfc_base.safetensors"),  # train.mode plain
+    "siamfc_rotaug": Entry("configs/siamfc_ien.yaml", "weights/siamfc_rotaug.safetensors"),  # train.mode rotaug
+    "siamfc_ien_hetero": Entry("configs/siamfc_ien_hetero.yaml", "weights/siamfc_ien_hetero.safetensors"),
     "csrt": Entry("tracker.opencv_baselines:make_csrt"),
     "kcf": Entry("tracker.opencv_baselines:make_kcf"),
     "mil": Entry("tracker.opencv_baselines:make_mil"),

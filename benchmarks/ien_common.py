@@ -1,0 +1,66 @@
+"""What the IEN benchmarks share: the validation split of issue 9, the shipped tracker names, and one-pass runs
+through the test runner's jobs (results cached under a results folder, so a rerun only scores).
+
+Why the validation split lives here: training must never read these sequences (the training configs exclude
+them by name), and every accuracy figure of ``benchmarks/RESULTS_ien.md`` is measured on exactly them.
+"""
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tools"))
+import _bootstrap  # noqa: F401,E402  (the repository root first on sys.path)
+
+DATA = REPO.parent / "shared" / "data"
+
+#: issue 9's validation split: (root under ../shared/data, load_benchmark name, sequences)
+VALIDATION_SPLIT = (
+    ("OTB", "folder", ("Crossing", "Couple", "Football1", "KiteSurf", "Human7", "Vase", "Bolt")),
+    ("UAV", "folder", ("wakeboard7", "Gull1")),
+    ("VOT", "VOT2018", ("bag", "ball1")),
+)
+#: the shipped trackers (tracker/registry.py): IEN and its two baselines, same network, data and pairs seen
+SHIPPED = ("siamfc_ien", "siamfc_base", "siamfc_rotaug")
+#: the heterogeneous IEN model with 30% fewer channels
+HETERO = "siamfc_ien_hetero"
+
+
+def validation_sequences(data_root=DATA) -> list:
+    """The 11 validation sequences (OTB and UAV boxes; VOT polygons, scored on their axis-aligned boxes)."""
+    from datasets.benchmarks import load_benchmark
+
+    sequences = []
+    for folder, benchmark, names in VALIDATION_SPLIT:
+        sequences += load_benchmark(benchmark, Path(data_root) / folder, strict=True, sequences=list(names))
+    return sequences
+
+
+def onepass_scores(tracker: str, sequences, benchmark: str, results, workers: int = 1) -> dict:
+    """Run ``tracker`` (a registered name) one-pass on ``sequences`` and score them with the evaluation harness.
+
+    Results go to ``results/<benchmark>/<tracker>/`` in the runner's format; finished sequences are not run
+    again. Returns the harness's overall figures (``success_auc``, ``precision_20``, ``fps``, ...).
+    """
+    from eval.runners.benchmark import make_job, score
+    from eval.runners.execution import execute
+    from eval.runners.jobs import TrackerSpec
+
+    out_dir = Path(results) / benchmark / tracker
+    job = make_job("folder", TrackerSpec(tracker), out_dir, None)
+    summary = execute(job, sequences, workers=workers, desc=f"{tracker} on {benchmark}")
+    if summary.failed:
+        raise RuntimeError(f"{tracker} on {benchmark}: failed on " + ", ".join(
+            f"{o.name} ({o.error})" for o in summary.failed))
+    return score("folder", sequences, out_dir)["overall"]
+
+
+def table(rows: dict, columns) -> str:
+    """A plain-text table: ``rows`` maps a name to ``{column: value}``; ``columns`` are ``(key, header, fmt)``."""
+    width = max(len(name) for name in rows) + 2
+    head = f"{'tracker':<{width}}" + "".join(f"{h:>14}" for _, h, _ in columns)
+    lines = [head]
+    for name, values in rows.items():
+        cells = "".join(f"{format(values[k], fmt) if values.get(k) is not None else 'n/a':>14}"
+                        for k, _, fmt in columns)
+        lines.append(f"{name:<{width}}" + cells)
+    return "\n".join(lines)

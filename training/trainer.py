@@ -79,7 +79,10 @@ def _train(run: RunConfig, output: Path, resume: bool, ctx) -> TrainResult:
         payload = load_checkpoint(ckpt_path)
         restore(payload, model=model, optimizer=optimizer, scheduler=scheduler, scaler=scaler)
         step, wall = payload["step"], float(payload["extra"].get("wall_s", 0.0))
-    elif ctx.is_main:
+        changed = changed_settings(payload["config"], run.raw)
+        if changed and ctx.is_main:
+            tqdm.write(f"resuming at step {step} with changed settings: {'; '.join(changed)}")
+    if ctx.is_main:  # the config as run (after overrides): with the weights, it builds the tracker
         output.mkdir(parents=True, exist_ok=True)
         (output / CONFIG_NAME).write_text(yaml.safe_dump(run.raw, sort_keys=False))
 
@@ -159,6 +162,19 @@ def _step(net, model, batch, cfg, ctx, amp, optimizer, scheduler, scaler, step, 
     scaler.update()
     scheduler.step()
     return values
+
+
+def changed_settings(old: dict, new: dict, prefix: str = "") -> list:
+    """``key: old -> new`` for every setting that differs between two config mappings (shown on resume, since a
+    changed schedule or model would make the resumed run differ from one run straight through)."""
+    out = []
+    for key in sorted(set(old) | set(new), key=str):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += changed_settings(a, b, f"{prefix}{key}.")
+        elif a != b:
+            out.append(f"{prefix}{key}: {a!r} -> {b!r}")
+    return out
 
 
 def set_train_mode(model, freeze_batchnorm: bool) -> None:

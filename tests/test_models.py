@@ -17,9 +17,9 @@ def _model(**cfg):
     return build_model(from_dict(ModelConfig, cfg)).eval()
 
 
-@pytest.mark.parametrize("backbone, width", [("resnet18", 1.0), ("resnet50", 1.0)])
-def test_siamrpn_backbones_give_15_31_features_and_a_25_score_map(backbone, width):
-    model = _model(kind="siamrpn", backbone=backbone, width=width, neck_channels=32)
+@pytest.mark.parametrize("backbone", ["resnet18", "resnet50"])
+def test_siamrpn_backbones_give_15_31_features_and_a_25_score_map(backbone):
+    model = _model(kind="siamrpn", backbone=backbone, neck_channels=32)
     with torch.inference_mode():
         zf_raw = model.features(torch.zeros(1, 3, 127, 127))
         xf_raw = model.features(torch.zeros(1, 3, 255, 255))
@@ -75,6 +75,10 @@ def test_plain_model_has_no_taps_and_bad_config_keys_are_errors():
         from_dict(ModelConfig, {"widht": 1.0}, "model")
     with pytest.raises(TrackingError, match="kind siamrpn needs a ResNet"):
         _model(kind="siamrpn", backbone="alexnet")
+    with pytest.raises(TrackingError, match="levels"):
+        _model(width=0.25, levels=["layer4", "layer5"])
+    with pytest.raises(TrackingError, match="levels: unknown stage"):
+        _model(kind="siamrpn", backbone="resnet18", width=0.25, levels=["layer5"])
 
 
 def test_correlations_match_a_direct_computation():

@@ -33,6 +33,15 @@ class SiamRPNConfig:
     min_size: float = 10.0
 
 
+#: bound on predicted log size changes: an untrained or diverged head can output deltas in the hundreds, whose
+#: exponential overflows; e^6 (400x an anchor) already exceeds any image, and the size is clipped to the image
+LOG_SIZE_LIMIT = 6.0
+
+
+def _sigmoid(v):
+    return 0.5 * (1.0 + np.tanh(0.5 * v))  # overflow-free logistic
+
+
 def _change(r):
     return np.maximum(r, 1.0 / r)
 
@@ -85,7 +94,8 @@ class SiamRPNTracker(SiameseTracker):
             self._prepare(cls.shape[-1])
         logits, deltas = flatten_head(cls[0].float().cpu().numpy(), loc[0].float().cpu().numpy(),
                                       self.model.anchor_num)
-        score = 1.0 / (1.0 + np.exp(logits[:, 0] - logits[:, 1]))  # softmax foreground probability
+        score = _sigmoid(logits[:, 1] - logits[:, 0])  # the softmax foreground probability
+        deltas = np.column_stack([deltas[:, :2], np.clip(deltas[:, 2:], -LOG_SIZE_LIMIT, LOG_SIZE_LIMIT)])
         boxes = decode(deltas, self.anchors)
 
         w, h = self.size * scale_z  # the current size in search-crop pixels

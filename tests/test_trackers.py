@@ -1,0 +1,256 @@
+"""Trackers: SiamFC follows a textured patch with hand-built features, SiamRPN++ decodes a known box, every
+shipped config runs on a real sequence, polygons initialise, the got10k adapter converts, rotation is found."""
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+
+from core.boxes import polygon_to_area_box
+from core.errors import TrackingError
+from models.equivariance.groups import ChannelGroups
+from models.siamese import SiamFCNet
+from models.weights import save_weights
+from tracker.anchors import encode, generate_anchors
+from tracker.base import TrackState, Tracker
+from tracker.builder import build_from_config, build_from_dict
+from tracker.got10k_adapter import Got10kAdapter
+from tracker.rotation import RotationConfig
+from tracker.siamfc import SiamFCConfig, SiamFCTracker
+from tracker.siamrpn import SiamRPNConfig, SiamRPNTracker
+
+torch.set_num_threads(1)
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+
+class HandBuiltFeatures(nn.Module):
+    """A fixed backbone: derivative-of-Gaussian responses in 4 orientations (filter ``o`` is the x-derivative
+    turned by ``o`` quarter turns, so the channels form one regular field of C4), blurred and sampled every 8
+    pixels. A 127 crop gives 15x15, a 255 crop 31x31: the SiamFC response is 17x17."""
+
+    def __init__(self, grouped: bool = False, sigma: float = 2.0):
+        super().__init__()
+        r = np.arange(-2, 3)
+        g = np.exp(-r ** 2 / 2.0)
+        dx = np.outer(g, -r * g)
+        filters = np.stack([np.rot90(dx, o) for o in range(4)])[:, None]
+        self.register_buffer("deriv", torch.tensor(filters.copy(), dtype=torch.float32))
+        r = np.arange(15) - 7
+        blur = np.outer(np.exp(-r ** 2 / (2 * sigma ** 2)), np.exp(-r ** 2 / (2 * sigma ** 2)))
+        self.register_buffer("blur", torch.tensor(np.repeat((blur / blur.sum())[None, None], 4, 0),
+                                                  dtype=torch.float32))
+        self.outputs = self.stage_names = ("layer",)
+        self.stage_channels = {"layer": 4}
+        self.groups = {"layer": ChannelGroups(((1, 4),))} if grouped else {}
+
+    def forward(self, x):
+        gray = x.mean(1, keepdim=True) / 255.0
+        return [F.conv2d(F.conv2d(gray, self.deriv, padding=2), self.blur, stride=8, groups=4)]
+
+
+class Scene:
+    """A low-contrast textured background with a high-contrast textured patch pasted at a given place."""
+
+    def __init__(self, seed=0, w=320, h=240):
+        rng = np.random.default_rng(seed)
+        bg = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 3)
+        self.background = 128 + 10 * bg / bg.std()
+        tex = cv2.GaussianBlur(rng.normal(0, 1, (96, 96)).astype(np.float32), (0, 0), 8)
+        self.texture = 60 * tex / tex.std()
+
+    def render(self, cx, cy, w, h, quarter_turns=0):
+        img = self.background.copy()
+        patch = np.rot90(cv2.resize(self.texture, (int(round(w)), int(round(h)))), quarter_turns)
+        ph, pw = patch.shape
+        x0, y0 = int(round(cx - pw / 2)), int(round(cy - ph / 2))
+        img[y0:y0 + ph, x0:x0 + pw] = 128 + patch
+        image = np.repeat(np.clip(img, 0, 255).astype(np.uint8)[:, :, None], 3, axis=2)
+        return image, np.array([x0, y0, pw, ph], dtype=float)
+
+
+def _centre_error(box, truth):
+    return float(np.abs(box[:2] + box[2:] / 2 - truth[:2] - truth[2:] / 2).max())
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_siamfc_with_hand_built_features_follows_a_moving_patch(seed):
+    scene = Scene(seed)
+    tracker = SiamFCTracker(SiamFCNet(HandBuiltFeatures(), correlation="regular"))
+    cx, cy = 100.0, 100.0
+    image, truth = scene.render(cx, cy, 48, 48)
+    tracker.init(image, truth)
+    for _ in range(15):
+        cx, cy = cx + 3.3, cy + 2.1
+        image, truth = scene.render(cx, cy, 48, 48)
+        assert _centre_error(tracker.update(image), truth) < 2.0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_siamfc_with_hand_built_features_follows_a_ten_percent_size_change(seed):
+    scene = Scene(seed)
+    tracker = SiamFCTracker(SiamFCNet(HandBuiltFeatures(), correlation="regular"))
+    cx, cy, size = 140.0, 100.0, 48.0
+    image, truth = scene.render(cx, cy, size, size)
+    tracker.init(image, truth)
+    for i in range(15):
+        size, cx = min(48 * 1.1, size * 1.1 ** 0.1), cx + 1
+        image, truth = scene.render(cx, cy, size, size)
+        box = tracker.update(image)
+        assert _centre_error(box, truth) < 2.0
+    assert truth[2] == 53  # the patch grew by 10% ...
+    assert abs(box[2] / truth[2] - 1) < 0.04  # ... and the estimate followed to within 4%
+
+
+def test_siamfc_rotation_estimate_follows_a_quarter_turn():
+    scene = Scene(3)
+    cfg = SiamFCConfig(rotation=RotationConfig(enabled=True, window=1))
+    tracker = SiamFCTracker(SiamFCNet(HandBuiltFeatures(grouped=True), correlation="regular"), cfg)
+    image, truth = scene.render(160, 120, 64, 28)
+    tracker.init(image, truth)
+    tracker.update(image)
+    assert tracker.state.angle == 0
+    image, truth = scene.render(160, 120, 64, 28, quarter_turns=1)
+    box = tracker.update(image)
+    assert tracker.state.angle == 90.0
+    assert tracker.state.corners.shape == (4, 2)
+    assert _centre_error(box, truth) < 2.0 and np.allclose(box[2:], truth[2:], rtol=0.15)
+
+
+def test_rotation_needs_ien_groups():
+    with pytest.raises(TrackingError, match="rotation.enabled"):
+        SiamFCTracker(SiamFCNet(HandBuiltFeatures(), correlation="regular"),
+                      SiamFCConfig(rotation=RotationConfig(enabled=True)))
+
+
+class ScriptedRPN(nn.Module):
+    """A SiamRPN stand-in whose head puts all confidence on one anchor with given regression deltas."""
+
+    kind, total_stride, anchor_num = "siamrpn", 8, 5
+
+    def __init__(self, anchor_index, deltas):
+        super().__init__()
+        self.anchor_index, self.deltas = anchor_index, deltas
+
+    def template(self, z):
+        return z
+
+    def search(self, x):
+        return x
+
+    def head(self, zf, xf):
+        cls = torch.zeros(1, 10, 25, 25)
+        loc = torch.zeros(1, 20, 25, 25)
+        a, cell = divmod(self.anchor_index, 625)
+        row, col = divmod(cell, 25)
+        cls[0, :5] = 5.0  # background everywhere ...
+        cls[0, 5 + a, row, col] = 10.0  # ... except the scripted anchor
+        for c in range(4):
+            loc[0, c * 5 + a, row, col] = float(self.deltas[c])
+        return cls, loc
+
+
+def test_siamrpn_decoding_recovers_a_known_displacement_and_size():
+    cfg = SiamRPNConfig(window_influence=0.0, penalty_k=0.0, lr=1.0)
+    anchors = generate_anchors(8, cfg.anchor_ratios, cfg.anchor_scales, 25)
+    image = np.zeros((400, 500, 3), np.uint8)
+    start = np.array([200.0, 150.0, 40.0, 60.0])  # centre (220, 180)
+    z_side = np.sqrt((40 + 50) * (60 + 50))
+    scale_z = 127 / z_side
+    # the target moved by (+23, -17) px and is now 46 x 57: in search-crop pixels about the crop centre
+    target = np.array([23 * scale_z, -17 * scale_z, 46 * scale_z, 57 * scale_z])
+    index = 3 * 625 + 10 * 25 + 14
+    deltas = encode(target[None], anchors[index:index + 1])[0]
+    tracker = SiamRPNTracker(ScriptedRPN(index, deltas), cfg)
+    tracker.init(image, start)
+    box, score = tracker.update(image, return_score=True)
+    expected_score = 1 / (1 + np.exp(-5.0))
+    # lr = penalty (1) * score * 1.0: the size moves that fraction of the way
+    size = np.array([40, 60]) * (1 - expected_score) + np.array([46, 57]) * expected_score
+    assert np.allclose(box[:2] + box[2:] / 2, [243, 163], atol=1e-6)
+    assert np.allclose(box[2:], size, atol=1e-6)
+    assert score == pytest.approx(expected_score)
+
+
+def _otb(root, name, n):
+    seq = root / "OTB" / name
+    frames = [cv2.imread(str(p)) for p in sorted((seq / "img").glob("*.jpg"))[:n]]
+    first = open(seq / "groundtruth_rect.txt").readline().replace(",", " ").split()
+    box = np.array([float(v) for v in first])
+    box[:2] -= 1  # OTB files are 1-based
+    return frames, box
+
+
+@pytest.mark.parametrize("config, updates", [("siamfc_alexnet.yaml", 20), ("siamrpnpp_resnet18.yaml", 20),
+                                             ("siamrpnpp_resnet50.yaml", 3)])
+def test_every_shipped_config_tracks_a_real_sequence(shared_data, config, updates):
+    frames, box = _otb(shared_data, "Crossing", updates + 1)
+    torch.manual_seed(0)
+    tracker = build_from_config(CONFIGS / config)
+    boxes, scores, _ = tracker.track(frames, box)
+    h, w = frames[0].shape[:2]
+    assert len(boxes) == updates + 1 and np.isfinite(boxes).all() and np.isfinite(scores).all()
+    centres = boxes[:, :2] + boxes[:, 2:] / 2
+    assert (boxes[:, 2:] > 0).all()
+    assert ((centres >= 0) & (centres <= [w, h])).all()
+
+
+def test_polygon_ground_truth_initialises_with_the_area_box(shared_data):
+    seq = shared_data / "VOT" / "bag"
+    polygon = [float(v) for v in open(seq / "groundtruth.txt").readline().split(",")]
+    image = cv2.imread(str(seq / "color" / "00000001.jpg"))
+    torch.manual_seed(0)
+    tracker = build_from_dict({"model": {"kind": "siamrpn", "backbone": "resnet18", "width": 0.25,
+                                         "neck_channels": 16}}, "test")
+    tracker.init(image, polygon)
+    assert np.allclose(tracker.state.box, polygon_to_area_box(polygon))
+    assert np.isfinite(tracker.update(image)).all()
+
+
+def test_config_errors_name_the_file_and_key(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: {kind: siamfc}\ntracker: {scale_nmu: 3}\n")
+    with pytest.raises(TrackingError, match=r"bad.yaml: tracker.*scale_nmu"):
+        build_from_config(bad)
+    bad.write_text("model: {kind: siamfc}\nmodels: {}\n")
+    with pytest.raises(TrackingError, match="unknown section"):
+        build_from_config(bad)
+
+
+def test_checkpoint_given_to_the_builder_is_loaded_and_must_fit(tmp_path):
+    config = tmp_path / "tiny.yaml"
+    config.write_text("model: {kind: siamfc, width: 0.25, groups: {orders: [4], ratios: [1]}}\n")
+    trained = build_from_config(config)
+    checkpoint = tmp_path / "tiny.safetensors"
+    save_weights(trained.model, checkpoint, {"config": "tiny"})
+    loaded = build_from_config(config, checkpoint=checkpoint, name="mine")
+    assert loaded.name == "mine"
+    assert torch.equal(loaded.model.backbone.layer2[0].weight, trained.model.backbone.layer2[0].weight)
+    config.write_text("model: {kind: siamfc, width: 0.25}\n")  # same widths, no groups: still fits
+    build_from_config(config, checkpoint=checkpoint)
+    config.write_text("model: {kind: siamfc, width: 0.5}\n")
+    with pytest.raises(TrackingError, match="tiny.safetensors"):
+        build_from_config(config, checkpoint=checkpoint)
+
+
+class _Recorder(Tracker):
+    def initialize(self, image, box):
+        self.seen = (image, box)
+
+    def step(self, image):
+        self.seen = (image, None)
+        return TrackState(box=np.array([10.0, 20.0, 30.0, 40.0]))
+
+
+def test_got10k_adapter_converts_colour_and_the_one_based_offset():
+    rgb = np.zeros((4, 5, 3), np.uint8)
+    rgb[..., 0] = 200  # red
+    adapter = Got10kAdapter(_Recorder(), one_based=True)
+    adapter.init(Image.fromarray(rgb), [11, 21, 30, 40])
+    image, box = adapter.tracker.seen
+    assert image[0, 0].tolist() == [0, 0, 200] and box.tolist() == [10, 20, 30, 40]
+    assert adapter.update(Image.fromarray(rgb)).tolist() == [11, 21, 30, 40]
+    assert Got10kAdapter(_Recorder()).name == "tracker"

@@ -23,6 +23,7 @@ from tqdm import tqdm  # noqa: E402
 from core.cli import run_tool  # noqa: E402
 from core.errors import TrackingError  # noqa: E402
 from tracker.builder import build_from_config  # noqa: E402
+from tracker.registry import build_tracker  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = ("configs/siamfc_alexnet.yaml", "configs/siamrpnpp_resnet18.yaml", "configs/siamrpnpp_resnet50.yaml")
@@ -58,8 +59,8 @@ def siamese_row(config: str, frames, box):
 
 
 def csrt_row(frames, box):
-    tracker = cv2.TrackerCSRT_create()
-    tracker.init(frames[0], tuple(int(round(v)) for v in box))
+    tracker = build_tracker("csrt")  # OpenCV's CSRT behind the same interface
+    tracker.init(frames[0], box)
     return time_updates(tracker.update, frames), None
 
 
@@ -79,7 +80,7 @@ def main(argv=None) -> int:
     print(f"{args.sequence.name}: {len(frames) - 2} timed frames of {w}x{h}, {args.threads} threads "
           f"(torch {torch.__version__}, OpenCV {cv2.__version__})")
     rows = [(Path(c).stem, *siamese_row(c, frames, box)) for c in args.configs]
-    rows.append(("opencv_csrt", *csrt_row(frames, box)))
+    rows.append(("csrt (OpenCV)", *csrt_row(frames, box)))
     print(f"{'tracker':<22}{'FPS':>8}{'GFLOPs/frame':>15}")
     for name, fps, flops in rows:
         gflops = f"{flops / 1e9:.2f}" if flops is not None else "n/a"

@@ -61,6 +61,8 @@ def _check(cfg: ModelConfig, where: str):
                             f"got {cfg.backbone!r}")
     if cfg.kind == "siamrpn" and cfg.backbone == "alexnet":
         raise TrackingError(f"{where}: kind siamrpn needs a ResNet backbone ({', '.join(RESNET_VARIANTS)})")
+    if cfg.kind == "siamfc" and cfg.levels is not None and len(cfg.levels) != 1:
+        raise TrackingError(f"{where}.levels: SiamFC correlates one stage, got {cfg.levels}")
     if cfg.neck_channels < 1 or cfg.anchors < 1:
         raise TrackingError(f"{where}: neck_channels and anchors must be >= 1")
 

@@ -75,6 +75,10 @@ def test_plain_model_has_no_taps_and_bad_config_keys_are_errors():
         from_dict(ModelConfig, {"widht": 1.0}, "model")
     with pytest.raises(TrackingError, match="kind siamrpn needs a ResNet"):
         _model(kind="siamrpn", backbone="alexnet")
+    with pytest.raises(TrackingError, match="levels"):
+        _model(width=0.25, levels=["layer4", "layer5"])
+    with pytest.raises(TrackingError, match="levels: unknown stage"):
+        _model(kind="siamrpn", backbone="resnet18", width=0.25, levels=["layer5"])
 
 
 def test_correlations_match_a_direct_computation():

@@ -188,6 +188,7 @@ def _otb(root, name, n):
                                              ("siamrpnpp_resnet50.yaml", 3)])
 def test_every_shipped_config_tracks_a_real_sequence(shared_data, config, updates):
     frames, box = _otb(shared_data, "Crossing", updates + 1)
+    torch.manual_seed(0)
     tracker = build_from_config(CONFIGS / config)
     boxes, scores, _ = tracker.track(frames, box)
     h, w = frames[0].shape[:2]
@@ -201,6 +202,7 @@ def test_polygon_ground_truth_initialises_with_the_area_box(shared_data):
     seq = shared_data / "VOT" / "bag"
     polygon = [float(v) for v in open(seq / "groundtruth.txt").readline().split(",")]
     image = cv2.imread(str(seq / "color" / "00000001.jpg"))
+    torch.manual_seed(0)
     tracker = build_from_dict({"model": {"kind": "siamrpn", "backbone": "resnet18", "width": 0.25,
                                          "neck_channels": 16}}, "test")
     tracker.init(image, polygon)

@@ -7,7 +7,7 @@ from core.boxes import box_to_center, center_to_box
 from models.equivariance.groups import ChannelGroups
 from tracker.anchors import anchor_shapes, decode, encode, flatten_head, generate_anchors
 from tracker.geometry import context_side, cosine_window, rotated_corners, square_crop
-from tracker.rotation import RotationConfig, TemplateRotator, rotate_spatial
+from tracker.rotation import RotationConfig, TemplateRotator
 
 torch.set_num_threads(1)
 
@@ -73,12 +73,6 @@ def test_rotated_corners_turn_counter_clockwise_on_screen():
     assert np.allclose(corners[0], [45, 60])
 
 
-def test_spatial_rotation_by_resampling_agrees_with_rot90():
-    x = torch.randn(1, 2, 9, 9)
-    assert torch.allclose(rotate_spatial(x, 90.0 + 1e-7), torch.rot90(x, 1, dims=(-2, -1)), atol=1e-4)
-    assert torch.equal(rotate_spatial(x, -90.0), torch.rot90(x, 3, dims=(-2, -1)))
-
-
 class _Model:
     def __init__(self, groups):
         self.level_groups = [groups]
@@ -93,3 +87,14 @@ def test_template_rotation_rolls_orientations_and_turns_the_map():
     expected = torch.rot90(groups.shift(f, [1, 0]), 1, dims=(-2, -1))
     assert torch.allclose(out[:, :8], expected[:, :8])
     assert torch.count_nonzero(out[:, 8:]) == 0  # the order-2 block cannot express a 90-degree turn
+
+
+def test_template_rotation_by_an_eighth_turn_resamples_and_rolls_by_one():
+    groups = ChannelGroups(((1, 8),))
+    rotator = TemplateRotator(_Model(groups), RotationConfig(enabled=True, window=2))
+    assert rotator.order == 8 and rotator.candidates(7) == [0, 1, 5, 6, 7]
+    f = torch.zeros(1, 8, 9, 9)
+    f[0, 0, 4, 8] = 1.0  # orientation 0, right of the centre
+    (out,) = rotator.rotate([f], 1)
+    # 45 degrees counter-clockwise on screen: up and to the right; the field's orientation 0 -> 1
+    assert out[0, 1].argmax().item() == 1 * 9 + 7 and out[0, 0].abs().max() < 1e-6

@@ -3,8 +3,9 @@
 Per frame: crop the search region at ``scale_num`` scales around the last centre (one batched forward pass),
 correlate with the template features cached at ``init``, upsample each response x16 (bicubic), penalise the
 non-central scales, pick the scale with the highest peak, mix its normalised response with a cosine window,
-and move the centre to the peak. The size follows the chosen scale with a learning rate and stays within
-``[min_scale, max_scale]`` times its initial value.
+and move the centre to the peak (kept inside the image, so a lost tracker still reports a box in the frame). The
+size follows the chosen scale with a learning rate and stays within ``[min_scale, max_scale]`` times its initial
+value.
 """
 from dataclasses import dataclass, field
 
@@ -106,7 +107,8 @@ class SiamFCTracker(SiameseTracker):
         # peak offset from the response centre -> search-crop pixels -> image pixels
         disp = (np.array([col, row], dtype=np.float64) - (up - 1) / 2) * self.model.total_stride / cfg.response_up
         factor = self.scale_factors[scale_id]
-        self.center = self.center + disp * x_side * factor / cfg.instance_size
+        moved = self.center + disp * x_side * factor / cfg.instance_size
+        self.center = np.clip(moved, 0, [image.shape[1], image.shape[0]])
         self.scale = float(np.clip(self.scale * ((1 - cfg.scale_lr) + cfg.scale_lr * factor),
                                    cfg.min_scale, cfg.max_scale))
         score = 0.5 * (1.0 + np.tanh(0.5 * peak))  # the logistic of the peak logit, overflow-free

@@ -1,0 +1,135 @@
+"""The rotated benchmark: any benchmark's sequences with every frame turned a little more than the last.
+
+Why: ordinary benchmarks hardly rotate their targets in the image plane, so they cannot show what a
+rotation-equivariant backbone buys. In the spirit of Rot-OTB (the benchmark used by rotation-equivariant Siamese
+trackers), the protocol makes in-plane rotation the dominant difficulty while keeping everything else of the
+source benchmark (its frames, targets, attributes and ground truth) unchanged.
+
+Protocol (``--rotate STEP`` in ``tools/test_tracker.py``):
+
+- Frame ``i`` (0-based) is rotated about the image centre by ``i * STEP`` degrees, counter-clockwise as seen on
+  screen, so frame 0 is unrotated and the angle grows by a fixed step per frame.
+- Every rotated frame is drawn on a square canvas whose side is the source frame's diagonal, rounded up, with the
+  source centre at the canvas centre. No content leaves the canvas at any angle; the uncovered corners are black.
+  The canvas size comes from the first frame and is the same for the whole sequence.
+- The ground truth is carried along exactly: the source box's corners (or the VOT polygon) go through the same
+  affine matrix as the pixels, giving a rotated polygon per frame; its axis-aligned bounding box is the
+  sequence's ``boxes``. Frames without a target (NaN) stay without one.
+- One-pass metrics (success, precision) score the trackers' axis-aligned boxes against those bounding boxes, as
+  on the source benchmark. Trackers that estimate rotation (``TrackState.corners`` set) are in addition scored on
+  the rotated polygons with polygon IoU, reported separately.
+- Frames are rendered on demand from the source images (bilinear sampling through ``core.crop``), so the
+  benchmark needs no extra disk space.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.boxes import box_to_polygon
+from core.crop import crop_matrix, transform_points, warp
+from core.errors import TrackingError
+from datasets.sequence import Sequence
+from eval.numtext import read_table
+from eval.onepass import IOU_THRESHOLDS
+from eval.overlap import poly_iou
+
+#: colour of the canvas outside the rotated frame (BGR)
+PAD_COLOR = (0, 0, 0)
+
+
+@dataclass
+class RotatedSequence(Sequence):
+    """A :class:`Sequence` whose frame ``i`` is the source frame rotated by ``i * step`` degrees.
+
+    ``frames`` are the source image paths (so an unreadable frame is reported by its real file);
+    ``ground_truth`` holds the rotated ``(N, 8)`` polygons; ``source_size`` is the source ``(width, height)``.
+    """
+
+    step: float = 0.0
+    source_size: tuple = (0, 0)
+
+    @property
+    def canvas(self) -> int:
+        """Side of the square canvas: the source frame's diagonal, rounded up."""
+        return canvas_side(self.source_size)
+
+    def angle(self, index: int) -> float:
+        return index * self.step
+
+    def matrix(self, index: int) -> np.ndarray:
+        """Affine map from source frame ``index`` to its rotated canvas."""
+        return rotation_matrix(self.source_size, self.angle(index))
+
+    def image(self, index: int) -> np.ndarray:
+        return warp(super().image(index), self.matrix(index), self.canvas, pad_color=PAD_COLOR)
+
+
+def canvas_side(source_size) -> int:
+    w, h = source_size
+    return int(np.ceil(np.hypot(w, h)))
+
+
+def rotation_matrix(source_size, angle: float) -> np.ndarray:
+    """Rotate by ``angle`` degrees about the centre of a ``(w, h)`` frame and centre it on the canvas."""
+    w, h = source_size
+    side = canvas_side(source_size)
+    return crop_matrix((w / 2.0, h / 2.0), side, side, angle=angle)
+
+
+def rotate_sequence(sequence: Sequence, step: float) -> RotatedSequence:
+    """The rotated version of ``sequence`` with ``step`` degrees more rotation per frame."""
+    if not np.isfinite(step):
+        raise TrackingError(f"--rotate {step}: expected a finite number of degrees per frame")
+    size = tuple(sequence.image_size)
+    polygons = sequence.ground_truth if sequence.is_polygon else box_to_polygon(sequence.ground_truth)
+    rotated = np.full((len(polygons), 8), np.nan)
+    for i, polygon in enumerate(np.asarray(polygons, dtype=np.float64)):
+        rotated[i] = transform_points(rotation_matrix(size, i * step), polygon.reshape(4, 2)).reshape(8)
+    side = canvas_side(size)
+    return RotatedSequence(
+        name=sequence.name,
+        frames=list(sequence.frames),
+        ground_truth=rotated,
+        flags=dict(sequence.flags),
+        tags=dict(sequence.tags),
+        attributes=list(sequence.attributes),
+        meta=dict(sequence.meta),
+        _image_size=(side, side),
+        step=float(step),
+        source_size=size,
+    )
+
+
+def rotated_dataset_name(dataset: str, step: float) -> str:
+    """Folder name for a rotated benchmark's results, e.g. ``OTB100-rot1`` (kept apart from unrotated runs)."""
+    return f"{dataset}-rot{step:g}"
+
+
+# ---- rotated boxes of trackers that estimate rotation ------------------------------------------------------
+# No official format exists for them: ``polygons/<Seq>.txt`` beside the one-pass boxes, 8 comma-separated values
+# per frame, in the same coordinate convention as the boxes (1-based where the source dataset's files are).
+
+
+def write_polygons(path, polygons, one_based: bool) -> None:
+    p = np.asarray(polygons, dtype=np.float64).reshape(-1, 8) + (1.0 if one_based else 0.0)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savetxt(path, p, fmt="%.4f", delimiter=",")
+
+
+def read_polygons(path, n_frames: int, one_based: bool) -> np.ndarray:
+    rows = np.asarray(read_table(path, columns=8), dtype=np.float64).reshape(-1, 8)
+    if len(rows) != n_frames:
+        raise TrackingError(f"{path}: {len(rows)} lines for {n_frames} frames")
+    return rows - (1.0 if one_based else 0.0)
+
+
+def polygon_success_auc(sequences, polygons: dict) -> float:
+    """Success AUC on rotated polygons: per frame the exact polygon IoU (``eval.overlap.poly_iou``), the success
+    curve over the one-pass IoU thresholds (frames without a target count as misses), averaged over sequences."""
+    curves = []
+    for seq in sequences:
+        iou = np.where(seq.valid, poly_iou(polygons[seq.name], seq.ground_truth), -1.0)
+        curves.append((iou[:, None] > IOU_THRESHOLDS[None, :]).mean(axis=0))
+    return float(np.mean(curves))

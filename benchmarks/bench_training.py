@@ -9,6 +9,7 @@ copy of each).
 import argparse
 import itertools
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,29 +22,16 @@ from tqdm import tqdm  # noqa: E402
 
 from core.cli import run_tool  # noqa: E402
 from core.config import apply_overrides, load_yaml  # noqa: E402
+from training import distributed  # noqa: E402
 from training.config import parse_run_config  # noqa: E402
-from training.data import build_pairs  # noqa: E402
-from training.objective import TrainingObjective  # noqa: E402
-from training.optim import build_optimizer  # noqa: E402
-from training.sampling import EpochSampler, SeededPairs, to_device_batch  # noqa: E402
-from training.trainer import anchors_for, build_network, seed_everything, set_train_mode  # noqa: E402
+from training.sampling import EpochSampler  # noqa: E402
+from training.trainer import Trainer  # noqa: E402
 
 
 def _loader(pairs, run, workers):
     sampler = EpochSampler(pairs, 1, 0, run.train.seed)
     sampler.start(0)
     return DataLoader(pairs, batch_size=run.train.batch_size, sampler=sampler, num_workers=workers, drop_last=True)
-
-
-def _train_step(objective, model, optimizer, batch, cfg):
-    set_train_mode(model, cfg.freeze_batchnorm)
-    b = to_device_batch(batch, "cpu")
-    total, _ = objective(b["z"], b["x"], b["box"], b["positive"], b["seed"])
-    optimizer.zero_grad(set_to_none=True)
-    total.backward()
-    if cfg.grad_clip > 0:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-    optimizer.step()
 
 
 def _rate(label, batches, batch_size, fn):
@@ -68,26 +56,24 @@ def main(argv=None) -> int:
 
     run = parse_run_config(apply_overrides(load_yaml(args.config), args.overrides), args.config)
     cfg, batch = run.train, run.train.batch_size
-    seed_everything(cfg.seed)
-    pairs = SeededPairs(build_pairs(run.data, cfg.seed), cfg.seed)
-    model = build_network(run.model)
-    objective = TrainingObjective(model, cfg, anchors_for(run, model))
-    optimizer = build_optimizer(model.parameters(), cfg)
-    params = sum(p.numel() for p in model.parameters())
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer = Trainer(run, Path(tmp), distributed.setup("cpu"), resume=False)
+    params = sum(p.numel() for p in trainer.model.parameters())
     print(f"{args.config}: {run.model.get('kind')} {run.model.get('backbone')} width {run.model.get('width', 1.0)} "
           f"({params / 1e6:.2f} M parameters), mode {cfg.mode}, batch {batch}, crops "
           f"{run.data.pairs.template_size}/{run.data.pairs.search_size}, {cfg.workers} DataLoader worker(s), "
           f"{args.threads} torch thread(s)")
 
     n = args.steps + 1
+    pairs = trainer.pairs
     data_rate = _rate("data", itertools.islice(_loader(pairs, run, cfg.workers), n), batch, lambda b: None)
     print(f"data loading alone ({cfg.workers} worker(s)): {data_rate:.1f} pairs/s")
     cached = list(itertools.islice(_loader(pairs, run, 0), min(n, 4)))
     step_rate = _rate("step", itertools.islice(itertools.cycle(cached), n), batch,
-                      lambda b: _train_step(objective, model, optimizer, b, cfg))
+                      trainer.train_step)
     print(f"training step alone (batches in memory): {step_rate:.1f} pairs/s")
     both_rate = _rate("train", itertools.islice(_loader(pairs, run, cfg.workers), n), batch,
-                      lambda b: _train_step(objective, model, optimizer, b, cfg))
+                      trainer.train_step)
     print(f"training with loading ({cfg.workers} worker(s)): {both_rate:.1f} pairs/s")
     limit = "data loading" if data_rate < step_rate else "the training step (model compute)"
     print(f"limited by {limit}; one epoch of {run.data.pairs.pairs_per_epoch} pairs takes about "

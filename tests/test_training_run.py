@@ -3,6 +3,7 @@ import csv
 import os
 import subprocess
 
+import numpy as np
 import torch
 
 from training.checkpoint import load_checkpoint
@@ -41,7 +42,15 @@ def test_two_k_steps_equal_k_steps_resume_k_steps(tmp_path):
     with open(split / "log.csv") as fh:
         steps = [int(row["step"]) for row in csv.DictReader(fh)]
     assert steps == [1, 2, 3, 4, 5, 6]
-    assert (split / "model.safetensors").is_file() and (split / "tensorboard").is_dir()
+    assert list((split / "tensorboard").glob("events.out.tfevents.*"))
+    # the run folder is a tracker: its resolved config and weights build one that tracks
+    from tracker.builder import build_from_config
+
+    tracker = build_from_config(split / "config.yaml", split / "model.safetensors")
+    assert _states_equal(tracker.model.state_dict(), {k: v for k, v in b["model"].items()})
+    frame = np.random.default_rng(0).integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    tracker.init(frame, (60, 40, 30, 30))
+    assert np.isfinite(tracker.update(frame)).all()
 
 
 def test_unknown_config_key_lists_the_valid_keys(tmp_path):

@@ -42,9 +42,9 @@ def main(argv=None) -> int:
     output = Path(args.output) if args.output else Path("runs") / Path(args.config).stem
     result = train(run, output, resume=args.resume, device=args.device)
     if int(os.environ.get("RANK", "0")) == 0:
-        print(f"trained to step {result.step} ({result.pairs_seen} pairs, {result.wall_s:.1f} s) on "
-              f"{result.processes} process(es) with identical weights; weights: {result.weights}; "
-              f"checkpoint: {result.checkpoint}")
+        where = f" on {result.processes} processes with identical weights" if result.processes > 1 else ""
+        print(f"trained to step {result.step} ({result.pairs_seen} pairs, {result.wall_s:.1f} s){where}; "
+              f"weights: {result.weights}; checkpoint: {result.checkpoint}")
     return 0
 
 

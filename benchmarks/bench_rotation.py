@@ -5,10 +5,10 @@ on the built-in synthetic benchmark.
         [--workers 2] [--results results/ien_benchmarks]
 
 Rotated split: issue 9's validation sequences with frame i turned by i * step degrees (eval/rotated.py, the
-runner's ``--rotate``), scored on the rotated targets' axis-aligned boxes. Synthetic: ``datasets.synthetic.
-synthetic_benchmark()`` (10 sequences of 120 frames, seed 0: textured objects turning 1-4 degrees per frame and
-scaling within 1.5x), a family the training configs never draw (they use seed 1000). One-pass, scored by the
-evaluation harness; results cached under ``--results``.
+runner's ``--rotate``), scored on the rotated targets' axis-aligned boxes. Synthetic: the built-in benchmark of
+``tools/test_tracker.py --builtin`` (eval/runners/builtin.py: 8 sequences of 100 frames, seed 0, textured objects
+turning 1-4 degrees per frame and scaling within 1.5x), a family the training configs never draw (they use seed
+1000). One-pass, scored by the evaluation harness; results cached under ``--results``.
 """
 import argparse
 import sys
@@ -22,7 +22,7 @@ COLUMNS = (("rotated_auc", "rot AUC", ".3f"), ("rotated_p20", "rot prec@20", ".3
 
 
 def main(argv=None) -> int:
-    from datasets.synthetic import synthetic_benchmark
+    from eval.runners.builtin import builtin_benchmark_name, builtin_sequences
     from eval.rotated import rotate_sequence
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -32,15 +32,15 @@ def main(argv=None) -> int:
     parser.add_argument("--results", default=str(ien_common.REPO / "results" / "ien_benchmarks"))
     args = parser.parse_args(argv)
     rotated = [rotate_sequence(s, args.step) for s in ien_common.validation_sequences()]
-    synthetic = synthetic_benchmark()
+    synthetic = builtin_sequences()
     rows = {}
     for name in args.trackers:
         rot = ien_common.onepass_scores(name, rotated, f"validation-rot{args.step:g}", args.results, args.workers)
-        syn = ien_common.onepass_scores(name, synthetic, "synthetic", args.results, args.workers)
+        syn = ien_common.onepass_scores(name, synthetic, builtin_benchmark_name(), args.results, args.workers)
         rows[name] = {"rotated_auc": rot["success_auc"], "rotated_p20": rot["precision_20"],
                       "synthetic_auc": syn["success_auc"], "synthetic_p20": syn["precision_20"]}
     print(f"rotated validation split ({args.step:g} deg/frame, {len(rotated)} sequences) and synthetic benchmark "
-          f"({len(synthetic)} sequences)")
+          f"({builtin_benchmark_name()})")
     print(ien_common.table(rows, COLUMNS))
     return 0
 

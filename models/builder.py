@@ -17,6 +17,7 @@ from models.siamese import CORRELATIONS, SiamFCNet, SiamRPNNet
 
 BACKBONES = ("alexnet",) + tuple(RESNET_VARIANTS)
 KINDS = ("siamfc", "siamrpn")
+INITS = ("default", "rotation_tied")
 
 
 @dataclass
@@ -32,6 +33,8 @@ class ModelConfig:
     - ``levels``: backbone stages whose features are correlated (default: the last stage for SiamFC, layers 2-4
       for SiamRPN++); ``neck_channels`` and ``anchors`` (k) for SiamRPN++; ``xcorr_scale`` for SiamFC.
     - ``backbone_weights``: optional local file with backbone weights (safetensors or a torch state dict).
+    - ``init``: ``default`` (PyTorch's) or ``rotation_tied`` (AlexNet with homogeneous groups: every field's
+      orientation channels start as turned copies of one filter, see models/equivariance/tied_init.py).
     """
 
     kind: str = "siamfc"
@@ -46,6 +49,7 @@ class ModelConfig:
     anchors: int = 5
     xcorr_scale: float = 0.001
     backbone_weights: Optional[str] = None
+    init: str = "default"
 
 
 def _check(cfg: ModelConfig, where: str):
@@ -63,6 +67,10 @@ def _check(cfg: ModelConfig, where: str):
         raise TrackingError(f"{where}: kind siamrpn needs a ResNet backbone ({', '.join(RESNET_VARIANTS)})")
     if cfg.kind == "siamfc" and cfg.levels is not None and len(cfg.levels) != 1:
         raise TrackingError(f"{where}.levels: SiamFC correlates one stage, got {cfg.levels}")
+    if cfg.init not in INITS:
+        raise TrackingError(f"{where}.init: expected one of {', '.join(INITS)}, got {cfg.init!r}")
+    if cfg.init == "rotation_tied" and (cfg.backbone != "alexnet" or cfg.groups is None):
+        raise TrackingError(f"{where}.init: rotation_tied needs backbone alexnet with groups")
     if cfg.neck_channels < 1 or cfg.anchors < 1:
         raise TrackingError(f"{where}: neck_channels and anchors must be >= 1")
 
@@ -78,6 +86,11 @@ def build_backbone(cfg: ModelConfig, where: str = "model") -> nn.Module:
     if unknown:
         raise TrackingError(f"{where}.levels: unknown stage(s) {', '.join(unknown)}; "
                             f"valid: {', '.join(backbone.stage_names)}")
+    if cfg.init == "rotation_tied":
+        from models.equivariance.tied_init import tie_rotations
+
+        tie_rotations(backbone, {name: next(m for m in getattr(backbone, name).modules() if isinstance(m, nn.Conv2d))
+                                 for name in backbone.stage_names})
     if cfg.backbone_weights:
         from models.weights import load_backbone_weights
 

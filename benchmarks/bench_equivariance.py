@@ -100,12 +100,13 @@ def main(argv=None) -> int:
         layers = list(errors[base])
         others = [n for n in args.trackers if n != base]
         print(f"\n{group}: E_l (pooled features, search branch) and baseline / {base} ratios")
-        head = f"{'layer':<18}" + "".join(f"{n:>20}" for n in args.trackers)
-        head += "".join(f"{n + ' / ' + base.split('_')[-1]:>22}" for n in others)
+        short = {n: n.replace("siamfc_", "") for n in args.trackers}
+        head = f"{'layer':<18}" + "".join(f"{short[n]:>12}" for n in args.trackers)
+        head += "".join(f"{short[n] + '/' + short[base]:>16}" for n in others)
         print(head)
         for layer in layers:
-            row = f"{layer:<18}" + "".join(f"{errors[n][layer]:>20.4f}" for n in args.trackers)
-            row += "".join(f"{errors[n][layer] / errors[base][layer]:>22.1f}" for n in others)
+            row = f"{layer:<18}" + "".join(f"{errors[n][layer]:>12.4f}" for n in args.trackers)
+            row += "".join(f"{errors[n][layer] / errors[base][layer]:>16.1f}" for n in others)
             print(row)
         if group != "C4":
             torch.manual_seed(0)

@@ -20,12 +20,14 @@ COLUMNS = (("success_auc", "AUC", ".3f"), ("precision_20", "prec@20", ".3f"), ("
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trackers", nargs="+", default=list(ien_common.SHIPPED) + ["csrt"])
+    parser.add_argument("--trackers", nargs="+", metavar="NAME|LABEL=NAME:WEIGHTS", default=list(ien_common.SHIPPED) + ["csrt"],
+                        help="registered trackers, or LABEL=NAME:WEIGHTS for other weights of a registered network")
     parser.add_argument("--workers", type=int, default=2, help="sequences tracked in parallel (1 thread each)")
     parser.add_argument("--results", default=str(ien_common.REPO / "results" / "ien_benchmarks"))
     args = parser.parse_args(argv)
     sequences = ien_common.validation_sequences()
-    rows = {name: ien_common.onepass_scores(name, sequences, "validation", args.results, args.workers)
+    rows = {ien_common.parse_variant(name)[0]:
+            ien_common.onepass_scores(name, sequences, "validation", args.results, args.workers)
             for name in args.trackers}
     print(f"validation split, unrotated: {len(sequences)} sequences, {sum(len(s) for s in sequences)} frames")
     print(ien_common.table(rows, COLUMNS))

@@ -26,7 +26,8 @@ def main(argv=None) -> int:
     from eval.rotated import rotate_sequence
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trackers", nargs="+", default=list(ien_common.SHIPPED))
+    parser.add_argument("--trackers", nargs="+", metavar="NAME|LABEL=NAME:WEIGHTS", default=list(ien_common.SHIPPED),
+                        help="registered trackers, or LABEL=NAME:WEIGHTS for other weights of a registered network")
     parser.add_argument("--step", type=float, default=1.0, help="degrees per frame of the rotated split")
     parser.add_argument("--workers", type=int, default=2, help="sequences tracked in parallel (1 thread each)")
     parser.add_argument("--results", default=str(ien_common.REPO / "results" / "ien_benchmarks"))
@@ -35,9 +36,10 @@ def main(argv=None) -> int:
     synthetic = builtin_sequences()
     rows = {}
     for name in args.trackers:
+        label = ien_common.parse_variant(name)[0]
         rot = ien_common.onepass_scores(name, rotated, f"validation-rot{args.step:g}", args.results, args.workers)
         syn = ien_common.onepass_scores(name, synthetic, builtin_benchmark_name(), args.results, args.workers)
-        rows[name] = {"rotated_auc": rot["success_auc"], "rotated_p20": rot["precision_20"],
+        rows[label] = {"rotated_auc": rot["success_auc"], "rotated_p20": rot["precision_20"],
                       "synthetic_auc": syn["success_auc"], "synthetic_p20": syn["precision_20"]}
     print(f"rotated validation split ({args.step:g} deg/frame, {len(rotated)} sequences) and synthetic benchmark "
           f"({builtin_benchmark_name()})")

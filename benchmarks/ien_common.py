@@ -35,19 +35,35 @@ def validation_sequences(data_root=DATA) -> list:
     return sequences
 
 
-def onepass_scores(tracker: str, sequences, benchmark: str, results, workers: int = 1) -> dict:
-    """Run ``tracker`` (a registered name) one-pass on ``sequences`` and score them with the evaluation harness.
+def parse_variant(text: str) -> tuple:
+    """``LABEL=NAME:WEIGHTS`` (a registered tracker with other weights, e.g. another training seed) ->
+    ``(label, name, weights)``; a plain ``NAME`` -> ``(NAME, NAME, None)``."""
+    if "=" not in text:
+        return text, text, None
+    label, _, rest = text.partition("=")
+    name, sep, weights = rest.partition(":")
+    if not (label and name and sep and weights):
+        from core.errors import TrackingError
 
-    Results go to ``results/<benchmark>/<tracker>/`` in the runner's format; finished sequences are not run
+        raise TrackingError(f"{text!r}: expected a tracker name or LABEL=NAME:WEIGHTS")
+    return label, name, weights
+
+
+def onepass_scores(tracker: str, sequences, benchmark: str, results, workers: int = 1) -> dict:
+    """Run ``tracker`` (a registered name, or ``LABEL=NAME:WEIGHTS``) one-pass on ``sequences`` and score them
+    with the evaluation harness.
+
+    Results go to ``results/<benchmark>/<label>/`` in the runner's format; finished sequences are not run
     again. Returns the harness's overall figures (``success_auc``, ``precision_20``, ``fps``, ...).
     """
     from eval.runners.benchmark import make_job, score
     from eval.runners.execution import execute
     from eval.runners.jobs import TrackerSpec
 
-    out_dir = Path(results) / benchmark / tracker
-    job = make_job("folder", TrackerSpec(tracker), out_dir, None)
-    summary = execute(job, sequences, workers=workers, desc=f"{tracker} on {benchmark}")
+    label, name, weights = parse_variant(tracker)
+    out_dir = Path(results) / benchmark / label
+    job = make_job("folder", TrackerSpec(name, weights), out_dir, None)
+    summary = execute(job, sequences, workers=workers, desc=f"{label} on {benchmark}")
     if summary.failed:
         raise RuntimeError(f"{tracker} on {benchmark}: failed on " + ", ".join(
             f"{o.name} ({o.error})" for o in summary.failed))

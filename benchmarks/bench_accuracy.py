@@ -20,7 +20,8 @@ COLUMNS = (("success_auc", "AUC", ".3f"), ("precision_20", "prec@20", ".3f"), ("
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trackers", nargs="+", metavar="NAME|LABEL=NAME:WEIGHTS", default=list(ien_common.SHIPPED) + ["csrt"],
+    parser.add_argument("--trackers", nargs="+", metavar="NAME|LABEL=NAME:WEIGHTS",
+                        default=list(ien_common.SHIPPED) + ["csrt"],
                         help="registered trackers, or LABEL=NAME:WEIGHTS for other weights of a registered network")
     parser.add_argument("--workers", type=int, default=2, help="sequences tracked in parallel (1 thread each)")
     parser.add_argument("--results", default=str(ien_common.REPO / "results" / "ien_benchmarks"))

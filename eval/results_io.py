@@ -114,6 +114,16 @@ def read_times(path, n_frames=None):
     return times
 
 
+def write_times(path, times) -> None:
+    """Write frame times in seconds atomically in the got10k package's time-file format: ``%.8f``, one line per
+    frame, one comma-separated column per repetition (a 1-D array is one repetition). ``read_times`` reads it."""
+    t = np.asarray(times, dtype=np.float64)
+    columns = t.reshape(-1, 1) if t.ndim == 1 else t
+    if columns.ndim != 2:
+        raise TrackingError(f"{path}: frame times must be (N,) or (N, repetitions), got shape {t.shape}")
+    _atomic_write(path, "".join(",".join(f"{v:.8f}" for v in row) + "\n" for row in columns))
+
+
 def onepass_times_path(tracker_dir, sequence_name) -> Path:
     return Path(tracker_dir) / "times" / f"{sequence_name}_time.txt"
 
@@ -129,20 +139,13 @@ def write_got10k(tracker_dir, seq, boxes_per_rep, times_per_rep=None) -> None:
         write_onepass(folder / f"{seq}_{r:03d}.txt", boxes, one_based=False)
     if times_per_rep is not None and len(times_per_rep):
         columns = np.stack([np.asarray(t, dtype=np.float64).reshape(-1) for t in times_per_rep], axis=1)
-        _atomic_write(folder / f"{seq}_time.txt",
-                      "".join(",".join(f"{v:.8f}" for v in row) + "\n" for row in columns))
+        write_times(folder / f"{seq}_time.txt", columns)
 
 
 def read_got10k(tracker_dir, seq, n_frames=None, pad_missing=False):
     """``(boxes_per_rep, times)``: the repetitions ``<seq>_001.txt ...`` in order and the ``(N, R)`` times
     (None without a time file). The sequence folder is matched like one-pass names."""
-    folder = find_in(index_folder(tracker_dir, dirs=True), seq)
-    if folder is None:
-        raise TrackingError(f"{tracker_dir}: no results for sequence {seq}")
-    reps = sorted(p for p in folder.glob("*_[0-9][0-9][0-9].txt")
-                  if canonical_name(p.name[:-8]) == canonical_name(seq))
-    if not reps:
-        raise TrackingError(f"{folder}: no {seq}_001.txt")
+    folder, reps = _repetition_files(tracker_dir, seq)
     boxes = [read_onepass(p, n_frames, one_based=False, pad_missing=pad_missing) for p in reps]
     time_files = [p for p in folder.glob("*_time.txt") if canonical_name(p.name[:-9]) == canonical_name(seq)]
     times = read_times(time_files[0]) if time_files else None
@@ -174,14 +177,7 @@ def write_vot(tracker_dir, seq, records, repetition: int = 1) -> None:
 def read_vot(tracker_dir, seq, n_frames=None):
     """All repetitions of a supervised run: a list (one per ``_00r`` file) of per-frame records, each a
     float array of 1 (code), 4 or 8 values."""
-    base = Path(tracker_dir) / "baseline"
-    folder = find_in(index_folder(base, dirs=True), seq)
-    if folder is None:
-        raise TrackingError(f"{base}: no results for sequence {seq}")
-    reps = sorted(p for p in folder.glob("*_[0-9][0-9][0-9].txt")
-                  if canonical_name(p.name[:-8]) == canonical_name(seq))
-    if not reps:
-        raise TrackingError(f"{folder}: no {seq}_001.txt")
+    _, reps = _repetition_files(Path(tracker_dir) / "baseline", seq)
     runs = []
     for path in reps:
         rows = read_table(path)
@@ -197,6 +193,19 @@ def read_vot(tracker_dir, seq, n_frames=None):
 
 
 # ---- helpers ----------------------------------------------------------------------------------------------
+
+
+def _repetition_files(parent, seq):
+    """``(folder, files)``: the sequence's folder under ``parent`` (matched like one-pass names) and its
+    repetitions ``<seq>_001.txt, <seq>_002.txt, ...`` in order (GOT-10k and VOT share this layout)."""
+    folder = find_in(index_folder(parent, dirs=True), seq)
+    if folder is None:
+        raise TrackingError(f"{parent}: no results for sequence {seq}")
+    reps = sorted(p for p in folder.glob("*_[0-9][0-9][0-9].txt")
+                  if canonical_name(p.name[:-8]) == canonical_name(seq))
+    if not reps:
+        raise TrackingError(f"{folder}: no {seq}_001.txt")
+    return folder, reps
 
 
 def _fit_length(boxes, n_frames, path, pad_missing):

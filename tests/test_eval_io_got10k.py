@@ -82,6 +82,24 @@ def test_writes_are_atomic_and_round_trip(tmp_path):
         results_io.write_vot(tmp_path / "T", "bag", [[7]])
 
 
+def test_time_files_are_the_got10k_packages_format(tmp_path):
+    """One-pass time files equal what got10k's ExperimentOTB writes (np.savetxt '%.8f'), GOT-10k ones what
+    ExperimentGOT10k writes (one comma-separated column per repetition); both read back."""
+    times = np.array([0.0123456789, 0.5, 2.0])
+    results_io.write_times(tmp_path / "times" / "a_time.txt", times)
+    np.savetxt(tmp_path / "ref.txt", times, fmt="%.8f")
+    assert (tmp_path / "times" / "a_time.txt").read_text() == (tmp_path / "ref.txt").read_text()
+    np.testing.assert_allclose(results_io.read_times(tmp_path / "times" / "a_time.txt", n_frames=3)[:, 0], times,
+                               atol=5e-9)
+    reps = np.column_stack([times, times * 2])
+    results_io.write_times(tmp_path / "b_time.txt", reps)
+    np.savetxt(tmp_path / "ref2.txt", reps, fmt="%.8f", delimiter=",")
+    assert (tmp_path / "b_time.txt").read_text() == (tmp_path / "ref2.txt").read_text()
+    assert results_io.read_times(tmp_path / "b_time.txt").shape == (3, 2)
+    with pytest.raises(TrackingError, match="c_time.txt: frame times must be"):
+        results_io.write_times(tmp_path / "c_time.txt", np.zeros((2, 2, 2)))
+
+
 def test_got10k_metrics_equal_the_got10k_experiment_math():
     rng = np.random.default_rng(0)
     n, width, height = 40, 64, 48

@@ -3,7 +3,9 @@
 Layouts (``<results>`` is the results root, ``<Tracker>`` one tracker's folder under it):
 
 - one-pass (OTB, LaSOT, UAV, folder): ``<Tracker>/<Seq>.txt``, one ``x,y,w,h`` per frame (comma, tab or space);
-  frame times, when present, in ``<Tracker>/times/<Seq>_time.txt`` (the got10k package's place).
+  frame times, when present, in ``<Tracker>/times/<Seq>_time.txt`` (the got10k package's place); for trackers
+  that estimate rotation, their rotated boxes in ``<Tracker>/polygons/<Seq>.txt``, 8 comma-separated values per
+  frame (no official format exists; ours keeps the boxes' coordinate convention).
 - GOT-10k: ``<Tracker>/<seq>/<seq>_001.txt`` (``_002``, ``_003`` for repetitions) and ``<seq>_time.txt`` with
   one column of frame times per repetition.
 - VOT supervised (baseline): ``<Tracker>/baseline/<seq>/<seq>_001.txt``, one record per frame: ``1``
@@ -126,6 +128,24 @@ def write_times(path, times) -> None:
 
 def onepass_times_path(tracker_dir, sequence_name) -> Path:
     return Path(tracker_dir) / "times" / f"{sequence_name}_time.txt"
+
+
+def write_polygons(path, polygons, one_based: bool) -> None:
+    """Write ``(N, 8)`` 0-based polygons (4 decimals), 1-based when ``one_based``, atomically."""
+    p = np.asarray(polygons, dtype=np.float64).reshape(-1, 8) + (1.0 if one_based else 0.0)
+    _atomic_write(path, "".join(",".join(f"{v:.4f}" for v in row) + "\n" for row in p))
+
+
+def read_polygons(path, n_frames: int, one_based: bool) -> np.ndarray:
+    """``(N, 8)`` 0-based polygons from a file ``write_polygons`` wrote; the line count must be ``n_frames``."""
+    rows = np.asarray(read_table(path, columns=8), dtype=np.float64).reshape(-1, 8)
+    if len(rows) != n_frames:
+        raise TrackingError(f"{path}: {len(rows)} lines for {n_frames} frames")
+    return rows - (1.0 if one_based else 0.0)
+
+
+def polygons_path(tracker_dir, sequence_name) -> Path:
+    return Path(tracker_dir) / "polygons" / f"{sequence_name}.txt"
 
 
 # ---- GOT-10k ----------------------------------------------------------------------------------------------

@@ -125,6 +125,21 @@ def test_got10k_metrics_equal_the_got10k_experiment_math():
     np.testing.assert_allclose(overall["success_curve"], curve, atol=1e-12)
 
 
+def test_reports_load_matplotlib_only_to_draw(tmp_path):
+    """Importing the harness costs no matplotlib import (about 0.5 s); drawing a plot still works."""
+    code = ("import sys; import eval.report, eval.evaluate, eval.runners.benchmark; "
+            "print(sorted(m for m in sys.modules if m.startswith('matplotlib')))")
+    root = Path(__file__).resolve().parents[1]
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=60)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "[]"
+    from eval.report import onepass_plots
+    curve = {"T": {"success_curve": np.linspace(1, 0, 21), "success_auc": 0.5,
+                   "precision_curve": np.linspace(0, 1, 51), "precision_20": 0.4}}
+    paths = onepass_plots(tmp_path, "OTB100", curve)
+    assert [p.name for p in paths] == ["success_plot.png", "precision_plot.png"]
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 10_000 for p in paths)
+
 def _run(*args):
     return subprocess.run([sys.executable, str(TOOL), *args], capture_output=True, text=True, timeout=120)
 

@@ -23,9 +23,10 @@ COLUMNS = {
 
 
 def ranked_table(overall: dict, protocol: str) -> str:
-    """Text table of ``overall`` (tracker -> summary dict), best first by the protocol's main score."""
+    """Text table of ``overall`` (tracker -> summary dict), best first by the protocol's main score, or by the
+    next column where no tracker has that score (EAO on VOT2013/VOT2014); a missing number shows as ``-``."""
     cols = COLUMNS[protocol]
-    key = cols[0][0]
+    key = next((k for k, _, _ in cols if any(_finite(o.get(k)) for o in overall.values())), cols[0][0])
     names = sorted(overall, key=lambda n: -_num(overall[n].get(key)))
     width = max([len("Tracker")] + [len(n) for n in names])
     head = f"{'Tracker':<{width}} " + " ".join(f"{h:>10}" for _, h, _ in cols)

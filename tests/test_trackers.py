@@ -218,6 +218,13 @@ def test_config_errors_name_the_file_and_key(tmp_path):
     bad.write_text("model: {kind: siamfc}\nmodels: {}\n")
     with pytest.raises(TrackingError, match="unknown section"):
         build_from_config(bad)
+    # the crop keys both trackers share are checked for both
+    for kind in ("siamfc", "siamrpn"):
+        bad.write_text(f"model: {{kind: {kind}, backbone: {'alexnet' if kind == 'siamfc' else 'resnet18'}, "
+                       f"width: 0.25, neck_channels: 16}}\ntracker: {{instance_size: 127}}\n")
+        with pytest.raises(TrackingError, match=r"bad.yaml: tracker: need instance_size > exemplar_size >= 1, "
+                                                r"got 127 and 127"):
+            build_from_config(bad)
 
 
 def test_checkpoint_given_to_the_builder_is_loaded_and_must_fit(tmp_path):

@@ -120,3 +120,20 @@ def test_backbone_weights_file_initialises_the_backbone(tmp_path):
     assert torch.equal(model.backbone.layer5.weight, donor.backbone.layer5.weight)
     with pytest.raises(TrackingError, match="backbone.safetensors"):
         _model(width=0.5, backbone_weights=str(path))
+
+
+def test_backbones_run_every_stage_an_output_or_a_tap_needs_and_no_further():
+    """Stages after the last output are skipped, unless an IEN tap sits there (its hook must fire)."""
+    from models.backbones.resnet import ResNetBackbone
+
+    x = torch.rand(1, 3, 127, 127) * 255
+    for taps, expected in [(["layer1"], ["layer1", "layer2"]), (None, ["layer1", "layer2", "layer3", "layer4"])]:
+        torch.manual_seed(0)
+        net = ResNetBackbone("resnet18", width=0.25, groups=GroupsConfig(orders=[4], ratios=[1]), taps=taps,
+                             outputs=("layer2",))
+        ran = []
+        for name in net.stage_names:
+            getattr(net, name).register_forward_hook(lambda module, inp, out, name=name: ran.append(name))
+        (out,) = net(x)
+        assert ran == expected
+        assert out.shape == (1, net.stage_channels["layer2"], 15, 15)

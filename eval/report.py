@@ -1,14 +1,13 @@
 """Ranked tables and ``report.json`` from evaluated trackers (one-pass, GOT-10k or VOT results)."""
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 from eval.onepass import IOU_THRESHOLDS, PIXEL_THRESHOLDS
 from eval.plots import plot_curves
+from eval.results_io import atomic_write
 
-# Columns per protocol: (key in the overall summary, header, format); the first is the ranking key.
+# Columns per protocol: (key in the overall summary, header, format); the first that has numbers ranks.
 COLUMNS = {
     "onepass": [("success_auc", "AUC", "{:.3f}"), ("precision_20", "Prec@20", "{:.3f}"),
                 ("norm_precision_20", "NPrec@.2", "{:.3f}"), ("fps", "FPS", "{:.1f}")],
@@ -43,14 +42,9 @@ def ranked_table(overall: dict, protocol: str) -> str:
 def write_report(report_dir, dataset: str, protocol: str, report: dict) -> Path:
     """Write ``report.json`` atomically; ``report`` maps tracker -> {"overall", "per_sequence",
     "per_attribute"?}."""
-    report_dir = Path(report_dir)
-    report_dir.mkdir(parents=True, exist_ok=True)
-    path = report_dir / "report.json"
+    path = Path(report_dir) / "report.json"
     payload = {"dataset": dataset, "protocol": protocol, "trackers": _clean(report)}
-    fd, tmp = tempfile.mkstemp(dir=report_dir, prefix=".report.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(payload, f, indent=1)
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(payload, indent=1))
     return path
 
 

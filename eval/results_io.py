@@ -99,7 +99,7 @@ def write_onepass(path, boxes, one_based: bool) -> None:
     b = as_boxes(boxes).copy()
     if one_based:
         b[:, :2] += 1.0
-    _atomic_write(path, "".join(",".join(_fmt(v) for v in row) + "\n" for row in b))
+    atomic_write(path, "".join(",".join(_fmt(v) for v in row) + "\n" for row in b))
 
 
 def read_times(path, n_frames=None):
@@ -123,7 +123,7 @@ def write_times(path, times) -> None:
     columns = t.reshape(-1, 1) if t.ndim == 1 else t
     if columns.ndim != 2:
         raise TrackingError(f"{path}: frame times must be (N,) or (N, repetitions), got shape {t.shape}")
-    _atomic_write(path, "".join(",".join(f"{v:.8f}" for v in row) + "\n" for row in columns))
+    atomic_write(path, "".join(",".join(f"{v:.8f}" for v in row) + "\n" for row in columns))
 
 
 def onepass_times_path(tracker_dir, sequence_name) -> Path:
@@ -133,7 +133,7 @@ def onepass_times_path(tracker_dir, sequence_name) -> Path:
 def write_polygons(path, polygons, one_based: bool) -> None:
     """Write ``(N, 8)`` 0-based polygons (4 decimals), 1-based when ``one_based``, atomically."""
     p = np.asarray(polygons, dtype=np.float64).reshape(-1, 8) + (1.0 if one_based else 0.0)
-    _atomic_write(path, "".join(",".join(f"{v:.4f}" for v in row) + "\n" for row in p))
+    atomic_write(path, "".join(",".join(f"{v:.4f}" for v in row) + "\n" for row in p))
 
 
 def read_polygons(path, n_frames: int, one_based: bool) -> np.ndarray:
@@ -191,7 +191,7 @@ def write_vot(tracker_dir, seq, records, repetition: int = 1) -> None:
         else:
             raise TrackingError(f"{seq}: frame {i + 1}: expected a code, 4 or 8 finite values, got {arr.size}")
     path = Path(tracker_dir) / "baseline" / seq / f"{seq}_{repetition:03d}.txt"
-    _atomic_write(path, "".join(line + "\n" for line in lines))
+    atomic_write(path, "".join(line + "\n" for line in lines))
 
 
 def read_vot(tracker_dir, seq, n_frames=None):
@@ -245,7 +245,9 @@ def _fmt(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _atomic_write(path, text: str) -> None:
+def atomic_write(path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``, creating the
+    folder: readers see the old file or the whole new one, never a half-written one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -10,15 +10,14 @@ Probe inputs are deterministic smooth random images.
 """
 import argparse
 import json
-import os
 import sys
-import tempfile
 
 import _bootstrap  # noqa: F401
 import torch
 
 from core.cli import run_tool
 from core.errors import TrackingError
+from eval.results_io import atomic_write
 from models.equivariance.actions import make_group
 from models.equivariance.metric import equivariance_error, probe_images, response_error
 from models.equivariance.reference import reference_for
@@ -80,15 +79,6 @@ def print_table(title, errors):
         print(f"  {name:<{width}}  E = {value:.3e}")
 
 
-def write_json(path, payload):
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(payload, handle, indent=2)
-    os.replace(tmp, path)
-
-
 def main(argv=None):
     args = parse_args(argv)
     group = make_group(args.group)
@@ -110,7 +100,7 @@ def main(argv=None):
             print_table(f"interpolation floor: reference network for {args.group} on 65 px images",
                         payload["floor"])
     if args.json:
-        write_json(args.json, payload)
+        atomic_write(args.json, json.dumps(payload, indent=2))
         print(f"wrote {args.json}")
     return 0
 

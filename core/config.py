@@ -79,6 +79,11 @@ def _convert(hint, value, where):
             raise TrackingError(f"{where}: expected a mapping, got {value!r}")
         return dict(value)
     if hint is float:
+        if isinstance(value, str):  # YAML 1.1 reads "1e-3" (no dot) as a string
+            try:
+                return float(value)
+            except ValueError:
+                pass
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TrackingError(f"{where}: expected a number, got {value!r}")
         return float(value)

@@ -30,9 +30,9 @@ def test_config_unknown_key_lists_valid_keys():
 
 
 def test_config_types_and_overrides():
-    data = apply_overrides({"inner": {"lr": 0.1}}, ["inner.steps=5", "name=abc"])
+    data = apply_overrides({"inner": {"lr": 0.1}}, ["inner.steps=5", "name=abc", "inner.lr=1e-3"])
     cfg = from_dict(Outer, data)
-    assert cfg.inner.steps == 5 and cfg.name == "abc" and cfg.inner.lr == 0.1
+    assert cfg.inner.steps == 5 and cfg.name == "abc" and cfg.inner.lr == 0.001
     with pytest.raises(TrackingError, match="expected an integer"):
         from_dict(Outer, {"inner": {"steps": "many"}})
 

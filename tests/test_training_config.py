@@ -1,0 +1,115 @@
+"""Training configs, schedule and checkpoints: parsing, the shipped configs, exact state round trips."""
+import io
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from core.config import load_yaml
+from core.errors import TrackingError
+from training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from training.config import parse_run_config
+from training.data import build_pairs
+from training.optim import build_optimizer, build_scheduler, lr_factor
+from training.trainer import anchors_for, build_network
+
+from training_helpers import REPO, train_config
+
+TRAINING_CONFIGS = ["siamfc_alexnet_plain", "siamfc_alexnet_ien_c4", "siamfc_alexnet_ien_c8",
+                    "siamfc_alexnet_ien_hetero", "siamrpnpp_resnet50_ien", "siamfc_small"]
+VALIDATION = {"crossing", "couple", "football1", "kitesurf", "human7", "vase", "bolt", "wakeboard7", "gull1",
+              "bag", "ball1"}
+
+
+def _run(name):
+    path = REPO / "configs" / f"{name}.yaml"
+    return parse_run_config(load_yaml(path), str(path))
+
+
+@pytest.mark.parametrize("name", TRAINING_CONFIGS)
+def test_shipped_training_configs_parse_and_build(name):
+    run = _run(name)
+    model = build_network(run.model)
+    assert run.total_steps > 0
+    if run.train.mode == "ien":
+        assert model.ien_taps  # the equivariance term has layers to act on
+    if model.kind == "siamrpn":
+        assert anchors_for(run, model)(25).shape == (5 * 25 * 25, 4)
+
+
+def test_heterogeneous_config_has_at_least_30_percent_fewer_channels():
+    full = build_network(_run("siamfc_alexnet_ien_c8").model).backbone.stage_channels
+    hetero = build_network(_run("siamfc_alexnet_ien_hetero").model).backbone.stage_channels
+    assert sum(hetero.values()) <= 0.7 * sum(full.values())
+    assert all(hetero[k] < full[k] for k in full)
+
+
+def test_small_config_never_reads_the_validation_split(shared_data):
+    run = _run("siamfc_small")
+    run.data.root = str(shared_data)
+    pairs = build_pairs(run.data, seed=0)
+    names = {seq.name.lower() for source in pairs.sources for seq in getattr(source, "sequences", [])}
+    assert len(names) >= 15 and not names & VALIDATION
+    still = [source for source in pairs.sources if type(source).__name__ == "StillImageSource"]
+    assert still and not any(part.lower() in VALIDATION for s in still for p in s.paths for part in Path(p).parts)
+
+
+def test_tracker_crops_must_match_training_crops():
+    data = load_yaml(REPO / "configs" / "siamfc_small.yaml")
+    data["tracker"]["instance_size"] = 271
+    with pytest.raises(TrackingError, match="tracker.instance_size is 271 but data.pairs.search_size is 255"):
+        parse_run_config(data, "small")
+
+
+def test_unknown_key_in_a_nested_section_lists_valid_keys():
+    data = load_yaml(REPO / "configs" / "siamfc_small.yaml")
+    data["train"]["ien"]["betta"] = 2.0
+    with pytest.raises(TrackingError, match=r"train\.ien: unknown key\(s\) betta; valid keys: beta, form, group"):
+        parse_run_config(data, "small")
+
+
+def test_schedule_warms_up_then_decays_to_lr_end():
+    cfg = train_config(lr=0.01, lr_end=0.0001, warmup_steps=10, warmup_factor=0.1, decay="exp")
+    total = 111  # decay over steps 10..110
+    factors = [lr_factor(s, cfg, total) for s in range(total)]
+    assert factors[0] == pytest.approx(0.1) and factors[5] == pytest.approx(0.55) and factors[10] == 1.0
+    assert factors[-1] == pytest.approx(0.01)  # lr_end / lr
+    assert factors[60] == pytest.approx(0.1)  # half-way in log space
+    assert all(a >= b for a, b in zip(factors[10:], factors[11:]))
+    cosine = train_config(lr=0.01, lr_end=0.0001, decay="cosine")
+    assert lr_factor(0, cosine, 101) == 1.0 and lr_factor(50, cosine, 101) == pytest.approx(0.505)
+
+
+def test_checkpoint_round_trip_restores_rng_and_optimiser_state(tmp_path):
+    model = torch.nn.Linear(3, 2)
+    cfg = train_config(optimizer="adamw", lr=0.01)
+    optimizer = build_optimizer(model.parameters(), cfg)
+    scheduler = build_scheduler(optimizer, cfg, 100)
+    model(torch.ones(1, 3)).sum().backward()
+    optimizer.step()
+    scheduler.step()
+    scaler = torch.amp.GradScaler("cpu", enabled=False)
+    torch.manual_seed(1), np.random.seed(2), random.seed(3)
+    path = save_checkpoint(tmp_path / "c.pt", model=model, optimizer=optimizer, scheduler=scheduler,
+                           scaler=scaler, step=7, epoch=0, config={"train": {"lr": 0.01}})
+    expected = (torch.rand(3), np.random.rand(3), random.random())
+    torch.load(path, weights_only=True)  # loadable without unpickling objects
+    payload = load_checkpoint(path)
+    set_rng_state(payload["rng"])
+    assert torch.equal(torch.rand(3), expected[0]) and np.array_equal(np.random.rand(3), expected[1])
+    assert random.random() == expected[2]
+    assert payload["step"] == 7 and payload["scheduler"]["last_epoch"] == 1
+    assert torch.equal(payload["optimizer"]["state"][0]["exp_avg"], optimizer.state_dict()["state"][0]["exp_avg"])
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_checkpoint_holding_arbitrary_objects_is_refused(tmp_path):
+    path = tmp_path / "evil.pt"
+    torch.save({"format": 1, "step": 1, "payload": io.StringIO("not a tensor")}, path)
+    with pytest.raises(TrackingError, match="not a loadable training checkpoint"):
+        load_checkpoint(path)
+    with pytest.raises(TrackingError, match="checkpoint not found"):
+        load_checkpoint(tmp_path / "missing.pt")
+    assert isinstance(rng_state()["torch"], torch.Tensor)

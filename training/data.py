@@ -1,0 +1,67 @@
+"""From the ``data:`` section to a pairs dataset: check every path, load each source, mix them with weights.
+
+Why check first: a missing dataset folder should stop the run before any model is built, with a message naming
+the folder and the source it belongs to. Sequences listed in ``exclude`` (a validation split) are left out
+before loading whenever the layout lets us list sequence folders, so their files are never read at all.
+"""
+from pathlib import Path
+
+from core.errors import TrackingError
+
+DEFAULT_BENCHMARK = {"got10k": "GOT10k-train", "lasot": "LaSOT", "vot": "VOT2018", "otb": "OTB2015",
+                     "folder": "folder"}
+SEQUENCE_KINDS = tuple(DEFAULT_BENCHMARK)
+
+
+def check_sources(data) -> None:
+    """Every source path exists; otherwise a :class:`TrackingError` naming the path and the source."""
+    for i, source in enumerate(data.sources):
+        if source.kind == "synthetic":
+            continue
+        path = data.resolve(source)
+        if not path.exists():
+            raise TrackingError(f"data.sources[{i}] ({source.kind}): dataset path {path} does not exist "
+                                f"(path {source.path!r} under data.root {data.root!r})")
+
+
+def build_pairs(data, seed: int):
+    """The :class:`datasets.pairs.PairDataset` of all sources (item randomness from ``(seed, epoch, index)``)."""
+    from datasets.pairs import PairDataset
+
+    check_sources(data)
+    sources = [build_source(data, i, source) for i, source in enumerate(data.sources)]
+    return PairDataset(sources, data.pairs, seed=seed)
+
+
+def build_source(data, i: int, source):
+    from datasets.pairs import SequenceSource, StillImageSource, SyntheticSource
+
+    if source.kind == "synthetic":
+        return SyntheticSource(n_sequences=source.count, weight=source.weight, seed=source.seed,
+                               config=source.synthetic, frame_range=source.frame_range)
+    path = data.resolve(source)
+    if source.kind == "still":
+        return StillImageSource([path], weight=source.weight, config=source.still)
+    sequences = load_sequences(path, source, f"data.sources[{i}]")
+    if not sequences:
+        raise TrackingError(f"data.sources[{i}] ({source.kind}): no sequences left under {path} "
+                            f"after sequences/exclude")
+    return SequenceSource(sequences, weight=source.weight, frame_range=source.frame_range)
+
+
+def load_sequences(path: Path, source, where: str) -> list:
+    """Annotated sequences of one source, restricted to ``sequences`` and without ``exclude``."""
+    from datasets.benchmarks import load_benchmark
+
+    benchmark = source.benchmark or DEFAULT_BENCHMARK[source.kind]
+    excluded = {name.lower() for name in source.exclude}
+    wanted = list(source.sequences) or None
+    if wanted is None and excluded and benchmark in ("folder", "OTB2015", "OTB2013", "OTB100", "TB50"):
+        # OTB layout: one folder per sequence, so excluded sequences can be skipped before anything is read
+        wanted = sorted(p.name for p in path.iterdir() if (p / "img").is_dir())
+    if wanted is not None:
+        wanted = [name for name in wanted if name.lower() not in excluded]
+        if not wanted:
+            return []
+    sequences = load_benchmark(benchmark, path, sequences=wanted)
+    return [seq for seq in sequences if seq.name.lower() not in excluded]

@@ -1,0 +1,85 @@
+"""Process layout of a run: one plain process, or one of several started by ``torchrun``.
+
+Why a small context object: the trainer asks only "which rank am I, how many are we, which device is mine, do I
+write files", and the same code serves ``python tools/train_tracker.py`` (world of one, no process group) and
+``torchrun --nproc_per_node N tools/train_tracker.py`` (gloo on CPU, NCCL on GPUs). ``torchrun`` announces itself
+through the ``RANK``/``WORLD_SIZE``/``LOCAL_RANK`` environment variables, multi-machine runs included.
+"""
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class DistContext:
+    rank: int
+    world_size: int
+    local_rank: int
+    device: torch.device
+
+    @property
+    def is_main(self) -> bool:
+        """Only the main process logs, shows progress and writes checkpoints."""
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+
+def choose_device(requested: str = "auto", local_rank: int = 0) -> torch.device:
+    """``auto``: this process's GPU when there is one, else the CPU; otherwise the device asked for."""
+    if requested == "auto":
+        return torch.device(f"cuda:{local_rank}") if torch.cuda.is_available() else torch.device("cpu")
+    device = torch.device(requested)
+    if device.type == "cuda" and device.index is None:
+        device = torch.device(f"cuda:{local_rank}")
+    return device
+
+
+def setup(requested_device: str = "auto") -> DistContext:
+    """Join the process group when started by ``torchrun``; a single process otherwise."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    device = choose_device(requested_device, local_rank)
+    if world_size > 1 and not dist.is_initialized():
+        backend = "nccl" if device.type == "cuda" else "gloo"
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+        dist.init_process_group(backend=backend, rank=rank, world_size=world_size)
+    return DistContext(rank=rank, world_size=world_size, local_rank=local_rank, device=device)
+
+
+def teardown(ctx: DistContext) -> None:
+    if ctx.distributed and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def all_true(ctx: DistContext, flag: bool) -> bool:
+    """True when ``flag`` holds on every process (so that all of them stop together, e.g. on a NaN loss)."""
+    if not ctx.distributed:
+        return bool(flag)
+    value = torch.tensor([1 if flag else 0], device=ctx.device)
+    dist.all_reduce(value, op=dist.ReduceOp.MIN)
+    return bool(value.item())
+
+
+def weights_agree(ctx: DistContext, model) -> bool:
+    """True when every process holds the same weights: the per-tensor sums and sums of squares (float64) of all
+    parameters and buffers are gathered and compared exactly with the main process's. DDP should guarantee this;
+    checking once at the end of a run catches a broken setup (e.g. a parameter updated outside DDP)."""
+    if not ctx.distributed:
+        return True
+    tensors = [t.detach().double() for t in model.state_dict().values() if t.is_floating_point()]
+    mine = torch.stack([v for t in tensors for v in (t.sum(), (t * t).sum())]).to(ctx.device)
+    gathered = [torch.empty_like(mine) for _ in range(ctx.world_size)]
+    dist.all_gather(gathered, mine)
+    return all(torch.equal(gathered[0], other) for other in gathered[1:])
+
+
+def barrier(ctx: DistContext) -> None:
+    if ctx.distributed:
+        dist.barrier()

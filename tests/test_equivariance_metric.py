@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 import torch.nn.functional as F
 from torch import nn
 
@@ -175,3 +176,26 @@ def test_tool_refuses_a_tracker_without_ien_taps():
     run = _tool("--tracker", "siamfc", "--images", "2")
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "error: tracker siamfc has no network with IEN taps" in run.stderr
+
+
+def test_tool_measures_trainer_weights_from_the_checkpoint_alone(tmp_path):
+    """``--checkpoint PATH`` alone builds the network from the config the trainer stores in the weights, and
+    gives the same figures as the config plus the same weights; weights without a config are refused."""
+    from models.weights import save_weights
+
+    data = yaml.safe_load(TINY_IEN_SIAMFC)
+    torch.manual_seed(3)
+    model = build_model(from_dict(ModelConfig, data["model"], "model"))
+    weights, bare = tmp_path / "model.safetensors", tmp_path / "bare.safetensors"
+    save_weights(model, weights, {"model": data["model"], "tracker": data["tracker"]})
+    save_weights(model, bare, {})
+    config = tmp_path / "tiny_ien.yaml"
+    config.write_text(TINY_IEN_SIAMFC)
+    alone, with_config = tmp_path / "alone.json", tmp_path / "config.json"
+    run = _tool("--checkpoint", str(weights), "--images", "2", "--json", str(alone))
+    assert run.returncode == 0, run.stderr
+    run = _tool("--tracker", str(config), "--checkpoint", str(weights), "--images", "2", "--json", str(with_config))
+    assert run.returncode == 0, run.stderr
+    assert json.loads(alone.read_text())["layers"] == json.loads(with_config.read_text())["layers"]
+    run = _tool("--checkpoint", str(bare), "--images", "2")
+    assert run.returncode == 2 and "carry no model config" in run.stderr and "Traceback" not in run.stderr

@@ -61,7 +61,13 @@ def _as_shapes(regions):
         r = box_to_polygon(r)
     if r.shape[1] != 8:
         raise ValueError(f"regions must have 4 (x, y, w, h) or 8 (polygon) values per row, got {r.shape[1]}")
-    return shapely.polygons(r.reshape(-1, 4, 2))
+    shapes = shapely.polygons(r.reshape(-1, 4, 2))
+    # A self-crossing quadrilateral (a "bow tie", e.g. corners written in the wrong order) makes GEOS raise in
+    # the intersection; made valid it is the two triangles it outlines, the pixels the VOT toolkit would fill.
+    invalid = ~shapely.is_valid(shapes)
+    if invalid.any():
+        shapes[invalid] = shapely.make_valid(shapes[invalid])
+    return shapes
 
 
 def poly_iou(regions_a, regions_b, bound=None) -> np.ndarray:

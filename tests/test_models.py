@@ -137,3 +137,25 @@ def test_backbones_run_every_stage_an_output_or_a_tap_needs_and_no_further():
         (out,) = net(x)
         assert ran == expected
         assert out.shape == (1, net.stage_channels["layer2"], 15, 15)
+
+
+class _NotATensor:
+    pass
+
+
+def test_unreadable_or_unsafe_weights_files_are_one_line_messages(tmp_path):
+    from models.weights import read_state_dict
+
+    text = tmp_path / "text.pt"
+    text.write_text("these are not weights\n")
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_text("garbage\n")
+    unsafe = tmp_path / "unsafe.pt"
+    torch.save({"model": {"w": torch.zeros(1)}, "extra": _NotATensor()}, unsafe)
+    for path, reason in [(text, ""), (garbage, " (Unsupported operand 103)"),
+                         (unsafe, " (Unsupported global: GLOBAL test_models._NotATensor)")]:
+        with pytest.raises(TrackingError) as err:
+            read_state_dict(path)
+        message = str(err.value)
+        assert message == f"{path}: not a safetensors file nor a weights-only torch file{reason}"
+        assert "\n" not in message and "weights_only` set to `False`" not in message

@@ -140,6 +140,8 @@ def test_tool_prints_and_writes_the_reference_table(tmp_path):
 def test_tool_rejects_bad_arguments_without_traceback():
     run = _tool("--reference", "--group", "C5")
     assert run.returncode == 2 and "invalid choice" in run.stderr and "Traceback" not in run.stderr
+    run = _tool("--reference", "--size", "10")
+    assert run.returncode == 2 and "--size must be >= 32" in run.stderr and "Traceback" not in run.stderr
     run = _tool("--tracker", "no-such-tracker")
     assert run.returncode == 2 and "error: unknown tracker 'no-such-tracker'" in run.stderr
 

@@ -45,6 +45,9 @@ def parse_args(argv):
         parser.error("give one of --tracker NAME, --checkpoint PATH or --reference")
     if args.images < 1:
         parser.error("--images must be >= 1")
+    if args.size is not None and args.size < 32:
+        parser.error("--size must be >= 32: on smaller probes the borders dominate and even an exactly "
+                     "equivariant network shows a large error")
     return args
 
 

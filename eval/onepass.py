@@ -56,7 +56,7 @@ import numpy as np
 
 from core.boxes import as_boxes
 from core.errors import TrackingError
-from eval.overlap import center_error, normalized_center_error, rect_iou
+from eval.overlap import center_error, normalized_center_error, poly_iou, rect_iou
 
 IOU_THRESHOLDS = np.linspace(0.0, 1.0, 21)
 PIXEL_THRESHOLDS = np.arange(0, 51, dtype=np.float64)
@@ -205,6 +205,17 @@ def evaluate_onepass(sequences, results: dict, tracker: str = "", first_frame_gt
         norm_precision=_curves(nerr, NORM_THRESHOLDS, seq_ids, len(gts), lengths, greater=False),
         attributes=attrs, fps=fps)
 
+
+def polygon_success_auc(sequences, polygons: dict) -> float:
+    """Success AUC on rotated polygons (the rotated benchmark, ``eval.rotated``): per frame the exact polygon
+    IoU (``eval.overlap.poly_iou``), the success curve over ``IOU_THRESHOLDS`` (frames without a target count as
+    misses), averaged over sequences. ``polygons`` maps sequence name -> ``(N, 8)`` predicted polygons;
+    ``seq.ground_truth`` holds the ``(N, 8)`` ground-truth polygons."""
+    curves = []
+    for seq in sequences:
+        iou = np.where(seq.valid, poly_iou(polygons[seq.name], seq.ground_truth), -1.0)
+        curves.append((iou[:, None] > IOU_THRESHOLDS[None, :]).mean(axis=0))
+    return float(np.mean(curves))
 
 def mean_fps(times_per_sequence) -> float:
     """Speed as the got10k package reports it for one-pass benchmarks: per sequence the mean of ``1 / t``

@@ -24,7 +24,11 @@ def rect_iou(boxes_a, boxes_b) -> np.ndarray:
     iw = np.maximum(np.minimum(a[:, 0] + a[:, 2], b[:, 0] + b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0.0)
     ih = np.maximum(np.minimum(a[:, 1] + a[:, 3], b[:, 1] + b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0.0)
     inter = iw * ih
-    union = a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter
+    return _iou(inter, a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter)
+
+
+def _iou(inter, union) -> np.ndarray:
+    """``inter / union`` in [0, 1]; a zero union (two empty regions) or a NaN gives 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
         iou = np.where(union > 0, inter / union, 0.0)
     return np.clip(np.nan_to_num(iou, nan=0.0), 0.0, 1.0)
@@ -57,7 +61,13 @@ def _as_shapes(regions):
         r = box_to_polygon(r)
     if r.shape[1] != 8:
         raise ValueError(f"regions must have 4 (x, y, w, h) or 8 (polygon) values per row, got {r.shape[1]}")
-    return shapely.polygons(r.reshape(-1, 4, 2))
+    shapes = shapely.polygons(r.reshape(-1, 4, 2))
+    # A self-crossing quadrilateral (a "bow tie", e.g. corners written in the wrong order) makes GEOS raise in
+    # the intersection; made valid it is the two triangles it outlines, the pixels the VOT toolkit would fill.
+    invalid = ~shapely.is_valid(shapes)
+    if invalid.any():
+        shapes[invalid] = shapely.make_valid(shapes[invalid])
+    return shapes
 
 
 def poly_iou(regions_a, regions_b, bound=None) -> np.ndarray:
@@ -68,10 +78,7 @@ def poly_iou(regions_a, regions_b, bound=None) -> np.ndarray:
         frame = shapely.box(0.0, 0.0, float(bound[0]), float(bound[1]))
         pa, pb = shapely.intersection(pa, frame), shapely.intersection(pb, frame)
     inter = shapely.area(shapely.intersection(pa, pb))
-    union = shapely.area(pa) + shapely.area(pb) - inter
-    with np.errstate(divide="ignore", invalid="ignore"):
-        iou = np.where(union > 0, inter / union, 0.0)
-    return np.clip(np.nan_to_num(iou, nan=0.0), 0.0, 1.0)
+    return _iou(inter, shapely.area(pa) + shapely.area(pb) - inter)
 
 
 # ---- VOT toolkit rasterised overlap ---------------------------------------------------------------------

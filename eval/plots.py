@@ -1,15 +1,19 @@
-"""Success and precision plots as PNG files (matplotlib's Agg backend, plain text: no LaTeX needed)."""
+"""Success and precision plots as PNG files (matplotlib's Agg backend, plain text: no LaTeX needed).
+
+matplotlib is imported inside ``plot_curves``, not at load time: importing pyplot costs about half a second,
+and every tool that imports the report module (``eval_tracker``, ``test_tracker``) would pay it even when it
+draws nothing."""
 from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 
 def plot_curves(path, thresholds, curves: dict, title: str, xlabel: str, ylabel: str, fmt: str = "{:.3f}") -> Path:
     """One curve per tracker, best first, with its score in the legend. ``curves`` maps tracker name ->
     ``(curve, score)``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(6, 4.5), dpi=100)

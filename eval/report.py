@@ -1,14 +1,13 @@
 """Ranked tables and ``report.json`` from evaluated trackers (one-pass, GOT-10k or VOT results)."""
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 from eval.onepass import IOU_THRESHOLDS, PIXEL_THRESHOLDS
 from eval.plots import plot_curves
+from eval.results_io import atomic_write
 
-# Columns per protocol: (key in the overall summary, header, format); the first is the ranking key.
+# Columns per protocol: (key in the overall summary, header, format); the first that has numbers ranks.
 COLUMNS = {
     "onepass": [("success_auc", "AUC", "{:.3f}"), ("precision_20", "Prec@20", "{:.3f}"),
                 ("norm_precision_20", "NPrec@.2", "{:.3f}"), ("fps", "FPS", "{:.1f}")],
@@ -23,9 +22,10 @@ COLUMNS = {
 
 
 def ranked_table(overall: dict, protocol: str) -> str:
-    """Text table of ``overall`` (tracker -> summary dict), best first by the protocol's main score."""
+    """Text table of ``overall`` (tracker -> summary dict), best first by the protocol's main score, or by the
+    next column where no tracker has that score (EAO on VOT2013/VOT2014); a missing number shows as ``-``."""
     cols = COLUMNS[protocol]
-    key = cols[0][0]
+    key = next((k for k, _, _ in cols if any(_finite(o.get(k)) for o in overall.values())), cols[0][0])
     names = sorted(overall, key=lambda n: -_num(overall[n].get(key)))
     width = max([len("Tracker")] + [len(n) for n in names])
     head = f"{'Tracker':<{width}} " + " ".join(f"{h:>10}" for _, h, _ in cols)
@@ -42,14 +42,9 @@ def ranked_table(overall: dict, protocol: str) -> str:
 def write_report(report_dir, dataset: str, protocol: str, report: dict) -> Path:
     """Write ``report.json`` atomically; ``report`` maps tracker -> {"overall", "per_sequence",
     "per_attribute"?}."""
-    report_dir = Path(report_dir)
-    report_dir.mkdir(parents=True, exist_ok=True)
-    path = report_dir / "report.json"
+    path = Path(report_dir) / "report.json"
     payload = {"dataset": dataset, "protocol": protocol, "trackers": _clean(report)}
-    fd, tmp = tempfile.mkstemp(dir=report_dir, prefix=".report.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(payload, f, indent=1)
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(payload, indent=1))
     return path
 
 

@@ -3,7 +3,9 @@
 Layouts (``<results>`` is the results root, ``<Tracker>`` one tracker's folder under it):
 
 - one-pass (OTB, LaSOT, UAV, folder): ``<Tracker>/<Seq>.txt``, one ``x,y,w,h`` per frame (comma, tab or space);
-  frame times, when present, in ``<Tracker>/times/<Seq>_time.txt`` (the got10k package's place).
+  frame times, when present, in ``<Tracker>/times/<Seq>_time.txt`` (the got10k package's place); for trackers
+  that estimate rotation, their rotated boxes in ``<Tracker>/polygons/<Seq>.txt``, 8 comma-separated values per
+  frame (no official format exists; ours keeps the boxes' coordinate convention).
 - GOT-10k: ``<Tracker>/<seq>/<seq>_001.txt`` (``_002``, ``_003`` for repetitions) and ``<seq>_time.txt`` with
   one column of frame times per repetition.
 - VOT supervised (baseline): ``<Tracker>/baseline/<seq>/<seq>_001.txt``, one record per frame: ``1``
@@ -97,7 +99,7 @@ def write_onepass(path, boxes, one_based: bool) -> None:
     b = as_boxes(boxes).copy()
     if one_based:
         b[:, :2] += 1.0
-    _atomic_write(path, "".join(",".join(_fmt(v) for v in row) + "\n" for row in b))
+    atomic_write(path, "".join(",".join(_fmt(v) for v in row) + "\n" for row in b))
 
 
 def read_times(path, n_frames=None):
@@ -114,8 +116,36 @@ def read_times(path, n_frames=None):
     return times
 
 
+def write_times(path, times) -> None:
+    """Write frame times in seconds atomically in the got10k package's time-file format: ``%.8f``, one line per
+    frame, one comma-separated column per repetition (a 1-D array is one repetition). ``read_times`` reads it."""
+    t = np.asarray(times, dtype=np.float64)
+    columns = t.reshape(-1, 1) if t.ndim == 1 else t
+    if columns.ndim != 2:
+        raise TrackingError(f"{path}: frame times must be (N,) or (N, repetitions), got shape {t.shape}")
+    atomic_write(path, "".join(",".join(f"{v:.8f}" for v in row) + "\n" for row in columns))
+
+
 def onepass_times_path(tracker_dir, sequence_name) -> Path:
     return Path(tracker_dir) / "times" / f"{sequence_name}_time.txt"
+
+
+def write_polygons(path, polygons, one_based: bool) -> None:
+    """Write ``(N, 8)`` 0-based polygons (4 decimals), 1-based when ``one_based``, atomically."""
+    p = np.asarray(polygons, dtype=np.float64).reshape(-1, 8) + (1.0 if one_based else 0.0)
+    atomic_write(path, "".join(",".join(f"{v:.4f}" for v in row) + "\n" for row in p))
+
+
+def read_polygons(path, n_frames: int, one_based: bool) -> np.ndarray:
+    """``(N, 8)`` 0-based polygons from a file ``write_polygons`` wrote; the line count must be ``n_frames``."""
+    rows = np.asarray(read_table(path, columns=8), dtype=np.float64).reshape(-1, 8)
+    if len(rows) != n_frames:
+        raise TrackingError(f"{path}: {len(rows)} lines for {n_frames} frames")
+    return rows - (1.0 if one_based else 0.0)
+
+
+def polygons_path(tracker_dir, sequence_name) -> Path:
+    return Path(tracker_dir) / "polygons" / f"{sequence_name}.txt"
 
 
 # ---- GOT-10k ----------------------------------------------------------------------------------------------
@@ -129,20 +159,13 @@ def write_got10k(tracker_dir, seq, boxes_per_rep, times_per_rep=None) -> None:
         write_onepass(folder / f"{seq}_{r:03d}.txt", boxes, one_based=False)
     if times_per_rep is not None and len(times_per_rep):
         columns = np.stack([np.asarray(t, dtype=np.float64).reshape(-1) for t in times_per_rep], axis=1)
-        _atomic_write(folder / f"{seq}_time.txt",
-                      "".join(",".join(f"{v:.8f}" for v in row) + "\n" for row in columns))
+        write_times(folder / f"{seq}_time.txt", columns)
 
 
 def read_got10k(tracker_dir, seq, n_frames=None, pad_missing=False):
     """``(boxes_per_rep, times)``: the repetitions ``<seq>_001.txt ...`` in order and the ``(N, R)`` times
     (None without a time file). The sequence folder is matched like one-pass names."""
-    folder = find_in(index_folder(tracker_dir, dirs=True), seq)
-    if folder is None:
-        raise TrackingError(f"{tracker_dir}: no results for sequence {seq}")
-    reps = sorted(p for p in folder.glob("*_[0-9][0-9][0-9].txt")
-                  if canonical_name(p.name[:-8]) == canonical_name(seq))
-    if not reps:
-        raise TrackingError(f"{folder}: no {seq}_001.txt")
+    folder, reps = _repetition_files(tracker_dir, seq)
     boxes = [read_onepass(p, n_frames, one_based=False, pad_missing=pad_missing) for p in reps]
     time_files = [p for p in folder.glob("*_time.txt") if canonical_name(p.name[:-9]) == canonical_name(seq)]
     times = read_times(time_files[0]) if time_files else None
@@ -168,20 +191,13 @@ def write_vot(tracker_dir, seq, records, repetition: int = 1) -> None:
         else:
             raise TrackingError(f"{seq}: frame {i + 1}: expected a code, 4 or 8 finite values, got {arr.size}")
     path = Path(tracker_dir) / "baseline" / seq / f"{seq}_{repetition:03d}.txt"
-    _atomic_write(path, "".join(line + "\n" for line in lines))
+    atomic_write(path, "".join(line + "\n" for line in lines))
 
 
 def read_vot(tracker_dir, seq, n_frames=None):
     """All repetitions of a supervised run: a list (one per ``_00r`` file) of per-frame records, each a
     float array of 1 (code), 4 or 8 values."""
-    base = Path(tracker_dir) / "baseline"
-    folder = find_in(index_folder(base, dirs=True), seq)
-    if folder is None:
-        raise TrackingError(f"{base}: no results for sequence {seq}")
-    reps = sorted(p for p in folder.glob("*_[0-9][0-9][0-9].txt")
-                  if canonical_name(p.name[:-8]) == canonical_name(seq))
-    if not reps:
-        raise TrackingError(f"{folder}: no {seq}_001.txt")
+    _, reps = _repetition_files(Path(tracker_dir) / "baseline", seq)
     runs = []
     for path in reps:
         rows = read_table(path)
@@ -197,6 +213,19 @@ def read_vot(tracker_dir, seq, n_frames=None):
 
 
 # ---- helpers ----------------------------------------------------------------------------------------------
+
+
+def _repetition_files(parent, seq):
+    """``(folder, files)``: the sequence's folder under ``parent`` (matched like one-pass names) and its
+    repetitions ``<seq>_001.txt, <seq>_002.txt, ...`` in order (GOT-10k and VOT share this layout)."""
+    folder = find_in(index_folder(parent, dirs=True), seq)
+    if folder is None:
+        raise TrackingError(f"{parent}: no results for sequence {seq}")
+    reps = sorted(p for p in folder.glob("*_[0-9][0-9][0-9].txt")
+                  if canonical_name(p.name[:-8]) == canonical_name(seq))
+    if not reps:
+        raise TrackingError(f"{folder}: no {seq}_001.txt")
+    return folder, reps
 
 
 def _fit_length(boxes, n_frames, path, pad_missing):
@@ -216,7 +245,9 @@ def _fmt(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _atomic_write(path, text: str) -> None:
+def atomic_write(path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``, creating the
+    folder: readers see the old file or the whole new one, never a half-written one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -17,12 +17,12 @@ Protocol (``--rotate STEP`` in ``tools/test_tracker.py``):
   sequence's ``boxes``. Frames without a target (NaN) stay without one.
 - One-pass metrics (success, precision) score the trackers' axis-aligned boxes against those bounding boxes, as
   on the source benchmark. Trackers that estimate rotation (``TrackState.corners`` set) are in addition scored on
-  the rotated polygons with polygon IoU, reported separately.
+  the rotated polygons with polygon IoU (``eval.onepass.polygon_success_auc``), reported separately; their
+  polygons are written beside the boxes (``eval.results_io.write_polygons``).
 - Frames are rendered on demand from the source images (bilinear sampling through ``core.crop``), so the
   benchmark needs no extra disk space.
 """
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -30,9 +30,6 @@ from core.boxes import box_to_polygon
 from core.crop import crop_matrix, transform_points, warp
 from core.errors import TrackingError
 from datasets.sequence import Sequence
-from eval.numtext import read_table
-from eval.onepass import IOU_THRESHOLDS
-from eval.overlap import poly_iou
 
 #: colour of the canvas outside the rotated frame (BGR)
 PAD_COLOR = (0, 0, 0)
@@ -105,31 +102,3 @@ def rotated_dataset_name(dataset: str, step: float) -> str:
     """Folder name for a rotated benchmark's results, e.g. ``OTB100-rot1`` (kept apart from unrotated runs)."""
     return f"{dataset}-rot{step:g}"
 
-
-# ---- rotated boxes of trackers that estimate rotation ------------------------------------------------------
-# No official format exists for them: ``polygons/<Seq>.txt`` beside the one-pass boxes, 8 comma-separated values
-# per frame, in the same coordinate convention as the boxes (1-based where the source dataset's files are).
-
-
-def write_polygons(path, polygons, one_based: bool) -> None:
-    p = np.asarray(polygons, dtype=np.float64).reshape(-1, 8) + (1.0 if one_based else 0.0)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savetxt(path, p, fmt="%.4f", delimiter=",")
-
-
-def read_polygons(path, n_frames: int, one_based: bool) -> np.ndarray:
-    rows = np.asarray(read_table(path, columns=8), dtype=np.float64).reshape(-1, 8)
-    if len(rows) != n_frames:
-        raise TrackingError(f"{path}: {len(rows)} lines for {n_frames} frames")
-    return rows - (1.0 if one_based else 0.0)
-
-
-def polygon_success_auc(sequences, polygons: dict) -> float:
-    """Success AUC on rotated polygons: per frame the exact polygon IoU (``eval.overlap.poly_iou``), the success
-    curve over the one-pass IoU thresholds (frames without a target count as misses), averaged over sequences."""
-    curves = []
-    for seq in sequences:
-        iou = np.where(seq.valid, poly_iou(polygons[seq.name], seq.ground_truth), -1.0)
-        curves.append((iou[:, None] > IOU_THRESHOLDS[None, :]).mean(axis=0))
-    return float(np.mean(curves))

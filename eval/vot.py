@@ -16,17 +16,23 @@ failure), otherwise the predicted box (4 values) or polygon (8 values).
   fragments at least L long, the mean overlap of their frames 2..L, each fragment weighted by 1 / repetitions
   (times its share of ground-truth frames); EAO is the mean of that curve over the year's interval of lengths.
   The curve is kept in float32 like pysot's.
+- Years: VOT2015 and VOT2016 average over lengths [108, 371], VOT2017 and VOT2018 [100, 356], VOT2019 [46, 291]
+  (the VOT toolkit's stacks, pysot-toolkit). VOT2013 and VOT2014 predate EAO (their challenges ranked accuracy
+  and robustness only), so their EAO and expected-overlap curve are not defined: ``None``, not a number.
 """
 import contextlib
 import warnings
 from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 
 from core.errors import TrackingError
 from eval.overlap import vot_overlaps
 
-EAO_INTERVALS = {"VOT2016": (108, 371), "VOT2017": (100, 356), "VOT2018": (100, 356), "VOT2019": (46, 291)}
+#: EAO's interval of sequence lengths per year; None where the year's challenge had no EAO
+EAO_INTERVALS = {"VOT2013": None, "VOT2014": None, "VOT2015": (108, 371), "VOT2016": (108, 371),
+                 "VOT2017": (100, 356), "VOT2018": (100, 356), "VOT2019": (46, 291)}
 BURNIN = 10
 SKIPPING = 5
 
@@ -121,13 +127,14 @@ class VOTResult:
     accuracy: float
     lost_number: float
     robustness: float
-    eao: float
-    curve: np.ndarray
+    eao: Optional[float]             # None where the year has no EAO (VOT2013, VOT2014)
+    curve: Optional[np.ndarray]
     per_sequence: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
+        curve = None if self.curve is None else self.curve.astype(float).tolist()
         return {"accuracy": self.accuracy, "robustness": self.robustness, "lost_number": self.lost_number,
-                "eao": self.eao, "expected_overlap_curve": self.curve.astype(float).tolist()}
+                "eao": self.eao, "expected_overlap_curve": curve}
 
 
 def evaluate_vot(sequences, runs: dict, year: str, tracker: str = "") -> VOTResult:
@@ -135,7 +142,9 @@ def evaluate_vot(sequences, runs: dict, year: str, tracker: str = "") -> VOTResu
     repetition), each a list of records as ``eval.results_io.read_vot`` returns them. Ground truth may be
     polygons or boxes (0-based as written in VOT files); image size comes from ``seq.image_size``."""
     if year not in EAO_INTERVALS:
-        raise TrackingError(f"no EAO interval for {year!r}; known: {', '.join(EAO_INTERVALS)}")
+        raise TrackingError(f"{year!r}: not a VOT year with the supervised protocol (no EAO interval known); "
+                            f"known: {', '.join(EAO_INTERVALS)}")
+    interval = EAO_INTERVALS[year]
     per_frame_acc, fail_counts, per_seq = [], [], {}
     eao_overlaps, eao_failures, eao_lengths, eao_weights = [], [], [], []
     total_frames = 0
@@ -166,10 +175,13 @@ def evaluate_vot(sequences, runs: dict, year: str, tracker: str = "") -> VOTResu
     with _quiet():
         accuracy = float(np.nanmean(np.concatenate(per_frame_acc)))
     lost = counts.sum(axis=0)
-    curve = expected_overlap_curve(eao_overlaps, eao_failures, eao_lengths, eao_weights)
+    curve = eao = None
+    if interval is not None:
+        curve = expected_overlap_curve(eao_overlaps, eao_failures, eao_lengths, eao_weights)
+        eao = eao_from_curve(curve, interval)
     return VOTResult(tracker=tracker, accuracy=accuracy, lost_number=float(lost.mean()),
                      robustness=float(np.mean(lost / total_frames) * 100.0),
-                     eao=eao_from_curve(curve, EAO_INTERVALS[year]), curve=curve, per_sequence=per_seq)
+                     eao=eao, curve=curve, per_sequence=per_seq)
 
 
 @contextlib.contextmanager

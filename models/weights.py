@@ -6,6 +6,7 @@ state dict (or one under ``"model"`` / ``"state_dict"``). Loading into a differe
 :class:`TrackingError` naming the file and the mismatching parameters, never a silent partial load.
 """
 import json
+import re
 from pathlib import Path
 
 import torch
@@ -42,13 +43,23 @@ def read_state_dict(path) -> tuple:
     try:
         obj = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises several types for unreadable or unsafe pickles
-        raise TrackingError(f"{path}: not a safetensors file nor a weights-only torch file ({err})") from None
+        raise TrackingError(f"{path}: not a safetensors file nor a weights-only torch file"
+                            f"{_unsafe_content(err)}") from None
     for key in ("model", "state_dict"):
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             return obj[key], obj.get("metadata", {}) if isinstance(obj.get("metadata"), dict) else {}
     if isinstance(obj, dict) and all(isinstance(v, torch.Tensor) for v in obj.values()):
         return obj, {}
     raise TrackingError(f"{path}: expected a state dict of tensors")
+
+
+def _unsafe_content(err: Exception) -> str:
+    """``" (reason)"`` when ``torch.load`` refused the file for what it holds (an object that is not a tensor,
+    an unsupported pickle operand), from the one line of torch's error that says so, rather than its paragraphs
+    on how to bypass the weights-only check; ``""`` for other failures (not a torch file at all), whose
+    messages (``pop from empty list``) would tell a user nothing."""
+    reason = re.search(r"WeightsUnpickler error:\s*([^\n]+)", str(err))
+    return f" ({reason.group(1).split(' was not an allowed global')[0].strip()})" if reason else ""
 
 
 def _mismatches(expected: dict, given: dict, ignore_unexpected: bool) -> list:

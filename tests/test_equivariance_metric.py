@@ -1,15 +1,19 @@
 """The equivariance-error metric: exact zero on the reference network, high on a random CNN, a measured
 interpolation floor for C8 and scale, a drop of >= 10x when a plain CNN is trained on the IEN term, and the tool."""
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
+import yaml
 import torch.nn.functional as F
 from torch import nn
 
+from core.config import from_dict, load_yaml
+from models.builder import ModelConfig, build_model
 from models.equivariance.groups import ChannelGroups
 from models.equivariance.loss import EquivarianceLoss
 from models.equivariance.metric import equivariance_error, probe_images, response_error
@@ -136,5 +140,64 @@ def test_tool_prints_and_writes_the_reference_table(tmp_path):
 def test_tool_rejects_bad_arguments_without_traceback():
     run = _tool("--reference", "--group", "C5")
     assert run.returncode == 2 and "invalid choice" in run.stderr and "Traceback" not in run.stderr
+    run = _tool("--reference", "--size", "10")
+    assert run.returncode == 2 and "--size must be >= 32" in run.stderr and "Traceback" not in run.stderr
     run = _tool("--tracker", "no-such-tracker")
     assert run.returncode == 2 and "error: unknown tracker 'no-such-tracker'" in run.stderr
+
+
+TINY_IEN_SIAMFC = """\
+model:
+  kind: siamfc
+  backbone: alexnet
+  width: 0.125
+  groups: {orders: [4], ratios: [1]}
+tracker: {}
+"""
+
+
+def test_tool_measures_a_tracker_config_layer_by_layer(tmp_path):
+    """``--tracker <config>`` on a small randomly initialised IEN SiamFC: one finite E per tapped AlexNet stage
+    and one for the response map, all far from equivariant (> 0.1) before training."""
+    config = tmp_path / "tiny_ien.yaml"
+    config.write_text(TINY_IEN_SIAMFC)
+    out = tmp_path / "tracker.json"
+    run = _tool("--tracker", str(config), "--group", "C4", "--images", "2", "--json", str(out))
+    assert run.returncode == 0, run.stderr
+    assert "response map  E =" in run.stdout
+    payload = json.loads(out.read_text())
+    assert payload["source"] == str(config) and payload["group"] == "C4" and payload["size"] == 255
+    model = build_model(from_dict(ModelConfig, load_yaml(config)["model"], "model"))
+    assert list(payload["layers"]) == list(model.ien_taps) and len(payload["layers"]) == 5
+    values = [*payload["layers"].values(), payload["response"]]
+    assert all(math.isfinite(v) and v > 0.1 for v in values), payload
+    assert "floor" not in payload          # C4 turns exactly: no interpolation floor to report
+
+
+def test_tool_refuses_a_tracker_without_ien_taps():
+    run = _tool("--tracker", "siamfc", "--images", "2")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "error: tracker siamfc has no network with IEN taps" in run.stderr
+
+
+def test_tool_measures_trainer_weights_from_the_checkpoint_alone(tmp_path):
+    """``--checkpoint PATH`` alone builds the network from the config the trainer stores in the weights, and
+    gives the same figures as the config plus the same weights; weights without a config are refused."""
+    from models.weights import save_weights
+
+    data = yaml.safe_load(TINY_IEN_SIAMFC)
+    torch.manual_seed(3)
+    model = build_model(from_dict(ModelConfig, data["model"], "model"))
+    weights, bare = tmp_path / "model.safetensors", tmp_path / "bare.safetensors"
+    save_weights(model, weights, {"model": data["model"], "tracker": data["tracker"]})
+    save_weights(model, bare, {})
+    config = tmp_path / "tiny_ien.yaml"
+    config.write_text(TINY_IEN_SIAMFC)
+    alone, with_config = tmp_path / "alone.json", tmp_path / "config.json"
+    run = _tool("--checkpoint", str(weights), "--images", "2", "--json", str(alone))
+    assert run.returncode == 0, run.stderr
+    run = _tool("--tracker", str(config), "--checkpoint", str(weights), "--images", "2", "--json", str(with_config))
+    assert run.returncode == 0, run.stderr
+    assert json.loads(alone.read_text())["layers"] == json.loads(with_config.read_text())["layers"]
+    run = _tool("--checkpoint", str(bare), "--images", "2")
+    assert run.returncode == 2 and "carry no model config" in run.stderr and "Traceback" not in run.stderr

@@ -82,6 +82,24 @@ def test_writes_are_atomic_and_round_trip(tmp_path):
         results_io.write_vot(tmp_path / "T", "bag", [[7]])
 
 
+def test_time_files_are_the_got10k_packages_format(tmp_path):
+    """One-pass time files equal what got10k's ExperimentOTB writes (np.savetxt '%.8f'), GOT-10k ones what
+    ExperimentGOT10k writes (one comma-separated column per repetition); both read back."""
+    times = np.array([0.0123456789, 0.5, 2.0])
+    results_io.write_times(tmp_path / "times" / "a_time.txt", times)
+    np.savetxt(tmp_path / "ref.txt", times, fmt="%.8f")
+    assert (tmp_path / "times" / "a_time.txt").read_text() == (tmp_path / "ref.txt").read_text()
+    np.testing.assert_allclose(results_io.read_times(tmp_path / "times" / "a_time.txt", n_frames=3)[:, 0], times,
+                               atol=5e-9)
+    reps = np.column_stack([times, times * 2])
+    results_io.write_times(tmp_path / "b_time.txt", reps)
+    np.savetxt(tmp_path / "ref2.txt", reps, fmt="%.8f", delimiter=",")
+    assert (tmp_path / "b_time.txt").read_text() == (tmp_path / "ref2.txt").read_text()
+    assert results_io.read_times(tmp_path / "b_time.txt").shape == (3, 2)
+    with pytest.raises(TrackingError, match="c_time.txt: frame times must be"):
+        results_io.write_times(tmp_path / "c_time.txt", np.zeros((2, 2, 2)))
+
+
 def test_got10k_metrics_equal_the_got10k_experiment_math():
     rng = np.random.default_rng(0)
     n, width, height = 40, 64, 48
@@ -106,6 +124,21 @@ def test_got10k_metrics_equal_the_got10k_experiment_math():
     assert overall["fps"] == pytest.approx(fps, rel=1e-12)
     np.testing.assert_allclose(overall["success_curve"], curve, atol=1e-12)
 
+
+def test_reports_load_matplotlib_only_to_draw(tmp_path):
+    """Importing the harness costs no matplotlib import (about 0.5 s); drawing a plot still works."""
+    code = ("import sys; import eval.report, eval.evaluate, eval.runners.benchmark; "
+            "print(sorted(m for m in sys.modules if m.startswith('matplotlib')))")
+    root = Path(__file__).resolve().parents[1]
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=60)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "[]"
+    from eval.report import onepass_plots
+    curve = {"T": {"success_curve": np.linspace(1, 0, 21), "success_auc": 0.5,
+                   "precision_curve": np.linspace(0, 1, 51), "precision_20": 0.4}}
+    paths = onepass_plots(tmp_path, "OTB100", curve)
+    assert [p.name for p in paths] == ["success_plot.png", "precision_plot.png"]
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 10_000 for p in paths)
 
 def _run(*args):
     return subprocess.run([sys.executable, str(TOOL), *args], capture_output=True, text=True, timeout=120)

@@ -1,9 +1,12 @@
 """VOT supervised-protocol metrics on hand-made runs, checked by hand."""
+import json
+
 import numpy as np
 import pytest
 
 from datasets.sequence import Sequence
 from eval.overlap import vot_overlap_single
+from eval.report import ranked_table, write_report
 from eval.vot import (BURNIN, burnin_mask, eao_from_curve, evaluate_vot, expected_overlap_curve, failures,
                       run_overlaps)
 
@@ -81,3 +84,34 @@ def test_failed_fragment_is_zero_padded():
 def test_unknown_year_is_an_error():
     with pytest.raises(Exception, match="no EAO interval"):
         evaluate_vot([_sequence(3)], {"hand": [[[1], GT, GT]]}, "VOT2030")
+
+
+def test_vot2015_uses_its_eao_interval():
+    # One repetition, no failure, 121 frames: overlap 1 on frames 1-59, 0.375 on frames 60-120, so the expected
+    # overlap for length L is (59 + 0.375 (L - 60)) / (L - 1); lengths past the run are open (not counted).
+    run = [[1]] + [GT] * 59 + [SHIFTED] * 61
+    res = evaluate_vot([_sequence(121)], {"hand": [run]}, "VOT2015")
+    lengths = np.arange(108, 122)
+    expected = np.mean((59 + 0.375 * (lengths - 60)) / (lengths - 1))
+    assert res.eao == pytest.approx(expected, rel=1e-6)
+    assert res.summary()["eao"] == pytest.approx(expected, rel=1e-6)
+    # VOT2019's interval [46, 291] starts earlier, where more of the run overlaps fully
+    assert evaluate_vot([_sequence(121)], {"hand": [run]}, "VOT2019").eao > res.eao + 0.05
+
+
+@pytest.mark.parametrize("year", ["VOT2013", "VOT2014"])
+def test_years_before_eao_score_accuracy_and_robustness_only(tmp_path, year):
+    run = [[1]] + [SHIFTED] * 9 + [[2]] + [[0]] * 4 + [[1]] + [GT] * 9 + [SHIFTED] * 5
+    res = evaluate_vot([_sequence(30)], {"hand": [run]}, year)
+    assert res.accuracy == pytest.approx(66 / 176) and res.lost_number == 1.0
+    assert res.robustness == pytest.approx(1 / 30 * 100)
+    assert res.eao is None and res.curve is None
+    summary = res.summary()
+    assert summary["eao"] is None and summary["expected_overlap_curve"] is None
+    # the table shows '-' for EAO and ranks by accuracy; report.json holds null
+    better = dict(summary, accuracy=0.9)
+    table = ranked_table({"T": summary, "Better": better}, "vot").splitlines()
+    assert [line.split()[0] for line in table[2:]] == ["Better", "T"]
+    assert table[3].split()[1:3] == ["-", "0.375"]
+    report = json.loads(write_report(tmp_path, year, "vot", {"T": {"overall": summary}}).read_text())
+    assert report["trackers"]["T"]["overall"]["eao"] is None

@@ -120,3 +120,42 @@ def test_backbone_weights_file_initialises_the_backbone(tmp_path):
     assert torch.equal(model.backbone.layer5.weight, donor.backbone.layer5.weight)
     with pytest.raises(TrackingError, match="backbone.safetensors"):
         _model(width=0.5, backbone_weights=str(path))
+
+
+def test_backbones_run_every_stage_an_output_or_a_tap_needs_and_no_further():
+    """Stages after the last output are skipped, unless an IEN tap sits there (its hook must fire)."""
+    from models.backbones.resnet import ResNetBackbone
+
+    x = torch.rand(1, 3, 127, 127) * 255
+    for taps, expected in [(["layer1"], ["layer1", "layer2"]), (None, ["layer1", "layer2", "layer3", "layer4"])]:
+        torch.manual_seed(0)
+        net = ResNetBackbone("resnet18", width=0.25, groups=GroupsConfig(orders=[4], ratios=[1]), taps=taps,
+                             outputs=("layer2",))
+        ran = []
+        for name in net.stage_names:
+            getattr(net, name).register_forward_hook(lambda module, inp, out, name=name: ran.append(name))
+        (out,) = net(x)
+        assert ran == expected
+        assert out.shape == (1, net.stage_channels["layer2"], 15, 15)
+
+
+class _NotATensor:
+    pass
+
+
+def test_unreadable_or_unsafe_weights_files_are_one_line_messages(tmp_path):
+    from models.weights import read_state_dict
+
+    text = tmp_path / "text.pt"
+    text.write_text("these are not weights\n")
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_text("garbage\n")
+    unsafe = tmp_path / "unsafe.pt"
+    torch.save({"model": {"w": torch.zeros(1)}, "extra": _NotATensor()}, unsafe)
+    for path, reason in [(text, ""), (garbage, " (Unsupported operand 103)"),
+                         (unsafe, " (Unsupported global: GLOBAL test_models._NotATensor)")]:
+        with pytest.raises(TrackingError) as err:
+            read_state_dict(path)
+        message = str(err.value)
+        assert message == f"{path}: not a safetensors file nor a weights-only torch file{reason}"
+        assert "\n" not in message and "weights_only` set to `False`" not in message

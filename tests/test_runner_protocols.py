@@ -149,3 +149,27 @@ def test_a_finished_sequence_drops_the_staging_folder_a_killed_run_left(tmp_path
     assert not job.is_done(seq) and (tmp_path / ".partial" / "A").exists()
     (tmp_path / "A.txt").write_text("1,1,1,1\n")
     assert job.is_done(seq) and not (tmp_path / ".partial").exists()
+
+
+@pytest.mark.parametrize("deterministic, repetitions", [(True, 1), (False, 3)])
+def test_got10k_runs_three_repetitions_unless_the_tracker_is_deterministic(tmp_path, deterministic, repetitions):
+    from eval import results_io
+    from eval.runners.jobs import Got10kJob, TrackerSpec, got10k_repetitions
+
+    seq = memory_sequence("G", n=5)
+    tracker = ScriptedTracker(seq.ground_truth, wrong_at={3})
+    tracker.deterministic = deterministic
+    assert got10k_repetitions(tracker) == repetitions
+    job = Got10kJob(TrackerSpec("scripted"), tmp_path, got10k_repetitions(tracker), tracker=tracker)
+    assert job.frames(seq) == 5 * repetitions
+    report = execute(job, [seq], progress=False)
+    assert [o.name for o in report.finished] == ["G"]
+    assert sorted(p.name for p in (tmp_path / "G").iterdir()) == \
+        [f"G_{r:03d}.txt" for r in range(1, repetitions + 1)] + ["G_time.txt"]
+    runs, times = results_io.read_got10k(tmp_path, "G", n_frames=5)
+    assert len(runs) == repetitions and times.shape == (5, repetitions)
+    expected = seq.ground_truth.copy()
+    expected[3] = [500, 500, 5, 5]
+    for boxes in runs:  # GOT-10k files are 0-based: the boxes as tracked
+        np.testing.assert_allclose(boxes, expected)
+    assert len(tracker.inits) == repetitions  # every repetition starts afresh from the first box

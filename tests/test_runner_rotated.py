@@ -5,7 +5,12 @@ import pytest
 import shapely
 
 from datasets.sequence import Sequence
-from eval.rotated import canvas_side, polygon_success_auc, read_polygons, rotate_sequence, write_polygons
+from eval.onepass import polygon_success_auc
+from eval.results_io import read_polygons, write_polygons
+from eval.rotated import canvas_side, rotate_sequence
+from eval.runners.benchmark import score
+from eval.runners.jobs import OnePassJob, TrackerSpec
+from tracker.base import Tracker, TrackState
 
 BACKGROUND = (40, 40, 40)
 TARGET = (60, 200, 120)
@@ -95,3 +100,25 @@ def test_polygon_scores_and_files(tmp_path):
         (2 * (iou > np.linspace(0, 1, 21)).sum() + 2 * 20) / (4 * 21))
     write_polygons(tmp_path / "p.txt", gt, one_based=True)
     assert np.allclose(read_polygons(tmp_path / "p.txt", 4, one_based=True), gt, atol=1e-4)
+
+
+def test_rotated_boxes_are_written_beside_the_boxes_and_scored_apart(tmp_path):
+    """A tracker that reports the carried polygon exactly: the one-pass job writes ``polygons/<Seq>.txt`` (1-based,
+    as OTB-style files are) and the benchmark score adds the polygon success AUC of a perfect tracker."""
+    rotated = rotate_sequence(_synthetic_sequence(tmp_path), 30.0)
+
+    class PolygonEcho(Tracker):
+        def initialize(self, image, box):
+            self.frame = 0
+
+        def step(self, image):
+            self.frame += 1
+            return TrackState(box=rotated.boxes[self.frame], corners=rotated.ground_truth[self.frame])
+
+    out = tmp_path / "results" / "Echo"
+    OnePassJob(TrackerSpec("echo"), out, one_based=True, tracker=PolygonEcho()).run(rotated, on_frame=lambda n: None)
+    written = np.loadtxt(out / "polygons" / "Synthetic.txt", delimiter=",")
+    assert np.allclose(written, rotated.ground_truth + 1.0, atol=1e-4)
+    report = score("OTB100", [rotated], out)
+    assert report["overall"]["polygon_success_auc"] == pytest.approx(20 / 21)
+    assert report["overall"]["success_auc"] == pytest.approx(20 / 21)

@@ -230,3 +230,26 @@ def test_bad_input_is_a_message_and_exit_2(shared_data, tmp_path, args, expected
     assert expected in proc.stderr and "Traceback" not in proc.stderr
     if "unknown tracker" in expected:
         assert "csrt" in proc.stderr and "siamfc" in proc.stderr
+
+
+def test_dataset_bad_input_from_the_command_line_is_a_message(tmp_path):
+    """The loaders' errors reach the user as one line naming the file (and line), exit 2, no traceback."""
+    def expect(args, message):
+        proc = _run("--tracker", "csrt", *args, "--results", tmp_path / "r", check_rc=2)
+        assert proc.stderr.startswith("error: ") and message in proc.stderr and "Traceback" not in proc.stderr
+
+    absent = tmp_path / "absent"
+    expect(["--dataset", "OTB100", "--root", absent], f"{absent}: OTB2015 root does not exist")
+    clip = tmp_path / "data" / "clip"
+    (clip / "img").mkdir(parents=True)
+    (clip / "groundtruth_rect.txt").write_text("1,2,3,4\n")
+    expect(["--dataset", "folder", "--root", tmp_path / "data"], "clip/img: empty image folder")
+    import cv2
+    for i in (1, 2):
+        cv2.imwrite(str(clip / "img" / f"{i:04d}.jpg"), np.zeros((8, 8, 3), np.uint8))
+    (clip / "groundtruth_rect.txt").write_text("1,2,3,4\n5,6,seven,8\n")
+    expect(["--dataset", "folder", "--root", tmp_path / "data"], "groundtruth_rect.txt:2: non-numeric value 'seven'")
+    (tmp_path / "vot").mkdir()
+    (tmp_path / "vot" / "list.txt").write_text("../outside\n")
+    expect(["--dataset", "VOT2018", "--root", tmp_path / "vot"],
+           "list.txt:1: entry '../outside' escapes the dataset root")

@@ -184,9 +184,18 @@ def _otb(root, name, n):
     return frames, box
 
 
-@pytest.mark.parametrize("config, updates", [("siamfc_alexnet.yaml", 20), ("siamrpnpp_resnet18.yaml", 20),
-                                             ("siamrpnpp_resnet50.yaml", 3)])
-def test_every_shipped_config_tracks_a_real_sequence(shared_data, config, updates):
+SHIPPED_CONFIGS = sorted(p.name for p in CONFIGS.glob("*.yaml"))
+
+
+def test_shipped_configs_include_the_three_architectures():
+    assert {"siamfc_alexnet.yaml", "siamrpnpp_resnet18.yaml", "siamrpnpp_resnet50.yaml"} <= set(SHIPPED_CONFIGS)
+
+
+@pytest.mark.parametrize("config", SHIPPED_CONFIGS)
+def test_every_shipped_config_tracks_a_real_sequence(shared_data, config):
+    """Every YAML in configs/ (tracker and training configs alike) builds a tracker that runs init and 20
+    updates (ResNet-50: 3, to stay fast) with random weights, giving finite boxes centred in the image."""
+    updates = 3 if "resnet50" in config else 20
     frames, box = _otb(shared_data, "Crossing", updates + 1)
     torch.manual_seed(0)
     tracker = build_from_config(CONFIGS / config)
@@ -196,6 +205,18 @@ def test_every_shipped_config_tracks_a_real_sequence(shared_data, config, update
     centres = boxes[:, :2] + boxes[:, 2:] / 2
     assert (boxes[:, 2:] > 0).all()
     assert ((centres >= 0) & (centres <= [w, h])).all()
+
+
+def test_tracker_defaults_are_the_published_ones():
+    """SiamFC's paper values and pysot's SiamRPN++ values, as the issue lists them."""
+    fc = SiamFCConfig()
+    assert (fc.exemplar_size, fc.instance_size, fc.context) == (127, 255, 0.5)
+    assert (fc.scale_num, fc.scale_step, fc.scale_penalty, fc.scale_lr) == (3, 1.0375, 0.9745, 0.59)
+    assert (fc.window_influence, fc.response_up, fc.min_scale, fc.max_scale) == (0.176, 16, 0.2, 5.0)
+    rpn = SiamRPNConfig()
+    assert (rpn.exemplar_size, rpn.instance_size, rpn.context) == (127, 255, 0.5)
+    assert rpn.anchor_ratios == [0.33, 0.5, 1.0, 2.0, 3.0] and rpn.anchor_scales == [8.0]
+    assert (rpn.anchor_stride, rpn.penalty_k, rpn.window_influence, rpn.lr, rpn.min_size) == (8, 0.04, 0.44, 0.4, 10)
 
 
 def test_polygon_ground_truth_initialises_with_the_area_box(shared_data):
@@ -218,6 +239,13 @@ def test_config_errors_name_the_file_and_key(tmp_path):
     bad.write_text("model: {kind: siamfc}\nmodels: {}\n")
     with pytest.raises(TrackingError, match="unknown section"):
         build_from_config(bad)
+    # the crop keys both trackers share are checked for both
+    for kind in ("siamfc", "siamrpn"):
+        bad.write_text(f"model: {{kind: {kind}, backbone: {'alexnet' if kind == 'siamfc' else 'resnet18'}, "
+                       f"width: 0.25, neck_channels: 16}}\ntracker: {{instance_size: 127}}\n")
+        with pytest.raises(TrackingError, match=r"bad.yaml: tracker: need instance_size > exemplar_size >= 1, "
+                                                r"got 127 and 127"):
+            build_from_config(bad)
 
 
 def test_checkpoint_given_to_the_builder_is_loaded_and_must_fit(tmp_path):

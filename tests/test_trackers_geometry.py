@@ -34,6 +34,10 @@ def test_box_centre_size_round_trip_and_context_side():
     assert np.allclose(center, [25, 40]) and np.allclose(size, [30, 40])
     assert np.allclose(center_to_box(center, size), box)
     assert context_side((30, 40), 0.5) == pytest.approx(np.sqrt(65 * 75))
+    # many candidate sizes at once (SiamRPN++'s size penalty), each as if alone
+    sides = context_side((np.array([30.0, 10.0]), np.array([40.0, 10.0])), 0.5)
+    assert sides.shape == (2,) and np.allclose(sides, [np.sqrt(65 * 75), 20.0])
+    assert isinstance(context_side((30, 40), 0.5), float)
     window = cosine_window(17)
     assert window.sum() == pytest.approx(1.0) and np.unravel_index(window.argmax(), window.shape) == (8, 8)
 

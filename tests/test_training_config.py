@@ -113,3 +113,16 @@ def test_a_checkpoint_holding_arbitrary_objects_is_refused(tmp_path):
     with pytest.raises(TrackingError, match="checkpoint not found"):
         load_checkpoint(tmp_path / "missing.pt")
     assert isinstance(rng_state()["torch"], torch.Tensor)
+
+
+def test_relative_data_root_falls_back_to_the_repository_root(tmp_path, monkeypatch):
+    """The shipped configs say ``root: ../shared/data``: from a folder where that does not exist, the path is
+    taken from the repository root, so ``python /repo/tools/train_tracker.py`` works from anywhere; a relative
+    root that exists in the working folder is used as it is."""
+    from training.config import REPO_ROOT, DataConfig, SourceConfig
+
+    monkeypatch.chdir(tmp_path)
+    source = SourceConfig(kind="folder", path="OTB")
+    assert DataConfig(root="../shared/data").resolve(source) == REPO_ROOT / "../shared/data" / "OTB"
+    (tmp_path / "mine").mkdir()
+    assert DataConfig(root="mine").resolve(source) == Path("mine") / "OTB"

@@ -35,6 +35,17 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
+def check_dataset(dataset: str) -> str:
+    """The benchmark's canonical name; an unknown name (even with a JSON ``--anno``, which does not need it to
+    load) or GOT-10k test (whose ground truth is hidden) is an error before any file is read."""
+    from datasets.benchmarks import canonical_name
+    name = canonical_name(dataset)
+    if name == "GOT10k-test":
+        raise TrackingError("GOT10k-test: the ground truth is hidden, so it cannot be scored here; submit the "
+                            "results zip (tools/test_tracker.py --zip) to the GOT-10k server")
+    return name
+
+
 def load_sequences(dataset: str, anno: str, strict: bool):
     path = Path(anno)
     if not path.exists():
@@ -42,6 +53,8 @@ def load_sequences(dataset: str, anno: str, strict: bool):
     if path.suffix.lower() == ".json":
         from datasets.pysot_json import load_pysot_json
         return load_pysot_json(path)
+    if not path.is_dir():
+        raise TrackingError(f"{anno}: expected the dataset's root folder or a pysot-toolkit .json file")
     from datasets.benchmarks import load_benchmark
     return load_benchmark(dataset, path, strict=strict)
 
@@ -54,12 +67,13 @@ def main(argv=None) -> int:
     trackers = args.trackers or sorted(p.name for p in results_root.iterdir() if p.is_dir())
     if not trackers:
         raise TrackingError(f"{results_root}: no tracker folders")
-    sequences = load_sequences(args.dataset, args.anno, args.strict)
+    check_dataset(args.dataset)
     protocol = protocol_for(args.dataset)
     report = {}
     with warnings.catch_warnings():
         warnings.simplefilter("always", UserWarning)
         warnings.showwarning = lambda msg, *a, **k: print(f"warning: {msg}", file=sys.stderr)
+        sequences = load_sequences(args.dataset, args.anno, args.strict)
         for name in trackers:
             if not (results_root / name).is_dir():
                 raise TrackingError(f"{results_root / name}: no such tracker folder")

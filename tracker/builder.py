@@ -6,7 +6,7 @@ from pathlib import Path
 from core.config import from_dict, load_yaml
 from core.errors import TrackingError
 from models.builder import ModelConfig, build_model
-from models.weights import load_weights
+from models.weights import load_weights, read_state_dict
 from tracker.siamfc import SiamFCTracker
 from tracker.siamrpn import SiamRPNTracker
 
@@ -34,3 +34,15 @@ def build_from_config(path, checkpoint=None, device="cpu", name=None):
     """The tracker a config file describes, with weights from ``checkpoint`` if given (else random)."""
     path = Path(path)
     return build_from_dict(load_yaml(path), str(path), checkpoint, device, name or path.stem)
+
+
+def build_from_checkpoint(path, device="cpu", name=None):
+    """A tracker from a weights file alone: the trainer stores the ``model:`` and ``tracker:`` sections in the
+    weights' metadata, so the file says which architecture it belongs to."""
+    _, meta = read_state_dict(path)
+    if not isinstance(meta.get("model"), dict):
+        raise TrackingError(f"{path}: these weights carry no model config; give the config they belong to "
+                            "with --tracker")
+    sections = {key: meta[key] for key in ("model", "tracker") if key in meta}
+    return build_from_dict(sections, f"{path} (metadata)", checkpoint=path, device=device,
+                           name=name or Path(path).stem)

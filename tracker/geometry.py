@@ -4,12 +4,14 @@ import numpy as np
 from core.crop import crop_matrix, warp
 
 
-def context_side(size, context: float) -> float:
+def context_side(size, context: float):
     """Side of the square exemplar region around a target of ``size`` (w, h): ``sqrt((w + p)(h + p))`` with
-    ``p = context * (w + h)`` (SiamFC/SiamRPN's context margin, area-preserving for any aspect ratio)."""
-    w, h = (float(v) for v in size)
+    ``p = context * (w + h)`` (SiamFC/SiamRPN's context margin, area-preserving for any aspect ratio). ``w`` and
+    ``h`` may be arrays (many candidate sizes at once): the result then has their shape."""
+    w, h = (np.asarray(v, dtype=np.float64) for v in size)
     pad = context * (w + h)
-    return float(np.sqrt((w + pad) * (h + pad)))
+    side = np.sqrt((w + pad) * (h + pad))
+    return float(side) if side.ndim == 0 else side
 
 
 def square_crop(image: np.ndarray, center, side: float, out_size: int, pad_color) -> np.ndarray:

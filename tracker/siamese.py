@@ -1,17 +1,42 @@
-"""What SiamFC and SiamRPN++ share: the network on a device, polygon initialisation, crops padded with the
-first frame's mean colour, and crops -> tensors."""
+"""What SiamFC and SiamRPN++ share: the crop part of their ``tracker:`` section, the network on a device, polygon
+initialisation, crops padded with the first frame's mean colour, and crops -> tensors."""
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
 from core.boxes import polygon_to_area_box
+from core.errors import TrackingError
 from models.preprocess import images_to_tensor
 from tracker.base import Tracker
 from tracker.geometry import square_crop
 
 
+@dataclass
+class SiameseConfig:
+    """The crop geometry every Siamese tracker's ``tracker:`` section has (SiamFC's and pysot's defaults agree):
+    template and search crop sizes in pixels, and the context margin around the target (``context_side``)."""
+
+    exemplar_size: int = 127
+    instance_size: int = 255
+    context: float = 0.5
+
+
+def logistic(v):
+    """``1 / (1 + e^-v)`` without overflow for large negative logits."""
+    return 0.5 * (1.0 + np.tanh(0.5 * v))
+
+
 class SiameseTracker(Tracker):
-    def __init__(self, model: torch.nn.Module, device="cpu", name: str = "siamese"):
+    Config = SiameseConfig
+
+    def __init__(self, model: torch.nn.Module, cfg: SiameseConfig | None = None, device="cpu",
+                 name: str = "siamese", where: str = "tracker"):
         super().__init__()
+        self.cfg = cfg or self.Config()
+        if self.cfg.exemplar_size < 1 or self.cfg.instance_size <= self.cfg.exemplar_size:
+            raise TrackingError(f"{where}: need instance_size > exemplar_size >= 1, got {self.cfg.instance_size} "
+                                f"and {self.cfg.exemplar_size}")
         self.model = model.to(device).eval()
         self.device = torch.device(device)
         self.name = name
@@ -27,6 +52,11 @@ class SiameseTracker(Tracker):
         # sequence, not per frame.
         self.pad_color = image.reshape(-1, image.shape[-1]).mean(axis=0)
         super().init(image, values)
+
+    def search_side(self, template_side: float) -> float:
+        """Side in image pixels of the search region for a template region of ``template_side`` pixels: both
+        crops share one image-to-crop scale."""
+        return template_side * self.cfg.instance_size / self.cfg.exemplar_size
 
     def crops_to_tensor(self, image, center, sides, out_size: int) -> torch.Tensor:
         crops = [square_crop(image, center, side, out_size, self.pad_color) for side in sides]

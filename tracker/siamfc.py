@@ -18,16 +18,13 @@ from core.errors import TrackingError
 from tracker.base import TrackState
 from tracker.geometry import context_side, cosine_window, rotated_corners
 from tracker.rotation import RotationConfig, TemplateRotator
-from tracker.siamese import SiameseTracker
+from tracker.siamese import SiameseConfig, SiameseTracker, logistic
 
 
 @dataclass
-class SiamFCConfig:
+class SiamFCConfig(SiameseConfig):
     """The ``tracker:`` section of a SiamFC config (defaults: the SiamFC paper's)."""
 
-    exemplar_size: int = 127
-    instance_size: int = 255
-    context: float = 0.5
     scale_num: int = 3
     scale_step: float = 1.0375
     scale_penalty: float = 0.9745
@@ -44,8 +41,8 @@ def _check(cfg: SiamFCConfig, where: str):
         raise TrackingError(f"{where}.scale_num: expected an odd number >= 1, got {cfg.scale_num}")
     if not 0 <= cfg.window_influence <= 1 or not 0 <= cfg.scale_lr <= 1:
         raise TrackingError(f"{where}: window_influence and scale_lr must lie in [0, 1]")
-    if cfg.response_up < 1 or cfg.exemplar_size < 1 or cfg.instance_size <= cfg.exemplar_size:
-        raise TrackingError(f"{where}: need response_up >= 1 and instance_size > exemplar_size >= 1")
+    if cfg.response_up < 1:
+        raise TrackingError(f"{where}.response_up: expected >= 1, got {cfg.response_up}")
     if not 0 < cfg.min_scale <= 1 <= cfg.max_scale:
         raise TrackingError(f"{where}: need 0 < min_scale <= 1 <= max_scale")
 
@@ -55,8 +52,7 @@ class SiamFCTracker(SiameseTracker):
 
     def __init__(self, model, cfg: SiamFCConfig | None = None, device="cpu", name: str = "siamfc",
                  where: str = "tracker"):
-        super().__init__(model, device, name)
-        self.cfg = cfg or SiamFCConfig()
+        super().__init__(model, cfg, device, name, where)
         _check(self.cfg, where)
         self.rotator = TemplateRotator(model, self.cfg.rotation, f"{where}.rotation") \
             if self.cfg.rotation.enabled else None
@@ -86,7 +82,7 @@ class SiamFCTracker(SiameseTracker):
     @torch.inference_mode()
     def step(self, image) -> TrackState:
         cfg = self.cfg
-        x_side = self.base_z * self.scale * cfg.instance_size / cfg.exemplar_size
+        x_side = self.search_side(self.base_z * self.scale)
         x = self.crops_to_tensor(image, self.center, x_side * self.scale_factors, cfg.instance_size)
         xf = self.model.search(x)
         steps = [0] if self.rotator is None else self.rotator.candidates(self.rotation_step)
@@ -111,7 +107,7 @@ class SiamFCTracker(SiameseTracker):
         self.center = np.clip(moved, 0, [image.shape[1], image.shape[0]])
         self.scale = float(np.clip(self.scale * ((1 - cfg.scale_lr) + cfg.scale_lr * factor),
                                    cfg.min_scale, cfg.max_scale))
-        score = 0.5 * (1.0 + np.tanh(0.5 * peak))  # the logistic of the peak logit, overflow-free
+        score = logistic(peak)
         if self.rotator is None:
             return TrackState(box=center_to_box(self.center, self.size), score=score)
         self.rotation_step = steps[rot_index]

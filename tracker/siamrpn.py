@@ -14,16 +14,13 @@ from core.errors import TrackingError
 from tracker.anchors import decode, flatten_head, generate_anchors
 from tracker.base import TrackState
 from tracker.geometry import context_side, cosine_window
-from tracker.siamese import SiameseTracker
+from tracker.siamese import SiameseConfig, SiameseTracker, logistic
 
 
 @dataclass
-class SiamRPNConfig:
+class SiamRPNConfig(SiameseConfig):
     """The ``tracker:`` section of a SiamRPN++ config (defaults: pysot's)."""
 
-    exemplar_size: int = 127
-    instance_size: int = 255
-    context: float = 0.5
     anchor_stride: int = 8
     anchor_ratios: list[float] = field(default_factory=lambda: [0.33, 0.5, 1.0, 2.0, 3.0])
     anchor_scales: list[float] = field(default_factory=lambda: [8.0])
@@ -37,18 +34,12 @@ class SiamRPNConfig:
 #: exponential overflows; e^6 (400x an anchor) already exceeds any image, and the size is clipped to the image
 LOG_SIZE_LIMIT = 6.0
 
-
-def _sigmoid(v):
-    return 0.5 * (1.0 + np.tanh(0.5 * v))  # overflow-free logistic
+#: pysot measures size changes by the padded side with a fixed 0.5 margin, whatever the crop's context
+PENALTY_CONTEXT = 0.5
 
 
 def _change(r):
     return np.maximum(r, 1.0 / r)
-
-
-def _padded_side(w, h):
-    pad = (w + h) * 0.5
-    return np.sqrt((w + pad) * (h + pad))
 
 
 class SiamRPNTracker(SiameseTracker):
@@ -56,8 +47,7 @@ class SiamRPNTracker(SiameseTracker):
 
     def __init__(self, model, cfg: SiamRPNConfig | None = None, device="cpu", name: str = "siamrpnpp",
                  where: str = "tracker"):
-        super().__init__(model, device, name)
-        self.cfg = cfg or SiamRPNConfig()
+        super().__init__(model, cfg, device, name, where)
         k = len(self.cfg.anchor_ratios) * len(self.cfg.anchor_scales)
         if k != model.anchor_num:
             raise TrackingError(f"{where}: {len(self.cfg.anchor_ratios)} anchor ratios x "
@@ -87,19 +77,19 @@ class SiamRPNTracker(SiameseTracker):
         cfg = self.cfg
         z_side = context_side(self.size, cfg.context)
         scale_z = cfg.exemplar_size / z_side
-        x = self.crops_to_tensor(image, self.center, [z_side * cfg.instance_size / cfg.exemplar_size],
-                                 cfg.instance_size)
+        x = self.crops_to_tensor(image, self.center, [self.search_side(z_side)], cfg.instance_size)
         cls, loc = self.model.head(self.template, self.model.search(x))
         if self.anchors is None or len(self.anchors) != cls.shape[1] // 2 * cls.shape[2] * cls.shape[3]:
             self._prepare(cls.shape[-1])
         logits, deltas = flatten_head(cls[0].float().cpu().numpy(), loc[0].float().cpu().numpy(),
                                       self.model.anchor_num)
-        score = _sigmoid(logits[:, 1] - logits[:, 0])  # the softmax foreground probability
+        score = logistic(logits[:, 1] - logits[:, 0])  # the softmax foreground probability
         deltas = np.column_stack([deltas[:, :2], np.clip(deltas[:, 2:], -LOG_SIZE_LIMIT, LOG_SIZE_LIMIT)])
         boxes = decode(deltas, self.anchors)
 
         w, h = self.size * scale_z  # the current size in search-crop pixels
-        scale_change = _change(_padded_side(boxes[:, 2], boxes[:, 3]) / _padded_side(w, h))
+        scale_change = _change(context_side((boxes[:, 2], boxes[:, 3]), PENALTY_CONTEXT)
+                               / context_side((w, h), PENALTY_CONTEXT))
         ratio_change = _change((w / h) / (boxes[:, 2] / boxes[:, 3]))
         penalty = np.exp(-(ratio_change * scale_change - 1) * cfg.penalty_k)
         pscore = penalty * score

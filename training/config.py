@@ -6,6 +6,8 @@ key or a missing dataset folder fails in the first second with a message naming 
 """
 from dataclasses import dataclass, field
 from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 from typing import Optional
 
 from core.config import from_dict
@@ -122,13 +124,20 @@ class DataConfig:
     """Where pairs come from: weighted sources, and the pair sampler's settings (``pairs:``, including the crop
     sizes and ``pairs_per_epoch``, the length of an epoch)."""
 
-    root: str = "../shared/data"  # base folder for relative source paths (itself relative to the working dir)
+    root: str = "../shared/data"  # base folder for relative source paths; see resolve()
     sources: list = field(default_factory=list)
     pairs: PairConfig = field(default_factory=PairConfig)
 
     def resolve(self, source: SourceConfig) -> Path:
+        """A source's folder. A relative ``root`` is taken from the working folder when it exists there, else
+        from the repository root, so the shipped configs work from any folder (``python tools/...`` too)."""
         path = Path(source.path)
-        return path if path.is_absolute() else Path(self.root) / path
+        if path.is_absolute():
+            return path
+        root = Path(self.root)
+        if not root.is_absolute() and not root.exists():
+            root = REPO_ROOT / root
+        return root / path
 
 
 @dataclass

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from eval import results_io
 from eval.evaluate import evaluate_tracker, protocol_for
-from eval.rotated import RotatedSequence, polygon_success_auc, read_polygons
+from eval.onepass import polygon_success_auc
+from eval.rotated import RotatedSequence
 from eval.runners.jobs import Got10kJob, OnePassJob, SupervisedJob, got10k_repetitions
 
 
@@ -29,10 +30,10 @@ def score(dataset: str, sequences, out_dir) -> dict:
     out_dir = Path(out_dir)
     report = evaluate_tracker(dataset, sequences, out_dir)
     if sequences and all(isinstance(s, RotatedSequence) for s in sequences):
-        files = {s.name: out_dir / "polygons" / f"{s.name}.txt" for s in sequences}
+        files = {s.name: results_io.polygons_path(out_dir, s.name) for s in sequences}
         if all(path.is_file() for path in files.values()):
             one_based = results_io.one_based_for(dataset)
-            polygons = {name: read_polygons(path, len(s), one_based)
+            polygons = {name: results_io.read_polygons(path, len(s), one_based)
                         for (name, path), s in zip(files.items(), sequences)}
             report["overall"]["polygon_success_auc"] = polygon_success_auc(sequences, polygons)
     return report

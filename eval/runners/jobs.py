@@ -18,11 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
-
 from eval import results_io
 from eval.overlap import vot_overlap_single
-from eval.rotated import write_polygons
 from eval.runners.execution import discard_staging, staged
 from eval.runners.onepass import run_onepass
 from eval.runners.supervised import run_supervised
@@ -95,11 +92,9 @@ class OnePassJob(_Job):
         name = sequence.name
         with staged(self.out_dir, name, last=self.finished_files(sequence)) as stage:
             results_io.write_onepass(stage / f"{name}.txt", run.boxes, one_based=self.one_based)
-            times = stage / results_io.onepass_times_path(".", name)
-            times.parent.mkdir(parents=True, exist_ok=True)
-            np.savetxt(times, run.times, fmt="%.8f")  # the got10k package's time-file format
+            results_io.write_times(stage / results_io.onepass_times_path(".", name), run.times)
             if run.corners is not None:
-                write_polygons(stage / "polygons" / f"{name}.txt", run.corners, one_based=self.one_based)
+                results_io.write_polygons(results_io.polygons_path(stage, name), run.corners, self.one_based)
 
 
 class Got10kJob(_Job):

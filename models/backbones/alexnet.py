@@ -5,7 +5,8 @@ plain convolution (no BatchNorm, no ReLU) as in SiamFC, so correlation sees sign
 """
 import torch.nn as nn
 
-from models.channels import GroupsConfig, stage_channels, stage_groups
+from models.backbones.staged import StagedBackbone
+from models.channels import GroupsConfig, stage_channels
 
 #: AlexNet's channel counts; the ``width`` multiplier scales them
 BASE_CHANNELS = (96, 256, 384, 384, 256)
@@ -19,7 +20,7 @@ def _conv_bn_relu(cin, cout, kernel, pool: bool, stride: int = 1):
     return nn.Sequential(*layers)
 
 
-class AlexNetBackbone(nn.Module):
+class AlexNetBackbone(StagedBackbone):
     def __init__(self, width: float = 1.0, channels=None, groups: GroupsConfig | None = None, taps=None,
                  outputs=("layer5",), where: str = "model"):
         super().__init__()
@@ -30,15 +31,7 @@ class AlexNetBackbone(nn.Module):
         self.layer3 = _conv_bn_relu(c2, c3, 3, pool=False)
         self.layer4 = _conv_bn_relu(c3, c4, 3, pool=False)
         self.layer5 = nn.Conv2d(c4, c5, 3)
-        self.stage_names = STAGES
-        self.stage_channels = dict(zip(STAGES, counts))
-        self.outputs = tuple(outputs)
-        self.groups = stage_groups(self.stage_channels, groups, taps, where)
+        self.set_stages(STAGES, counts, outputs, groups, taps, where)
 
     def forward(self, x):
-        out = []
-        for name in self.stage_names:
-            x = getattr(self, name)(x)
-            if name in self.outputs:
-                out.append(x)
-        return out
+        return self.run_stages(x)

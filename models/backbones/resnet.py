@@ -9,7 +9,8 @@ from a less dilated layer), as in SiamRPN++.
 """
 import torch.nn as nn
 
-from models.channels import GroupsConfig, stage_channels, stage_groups
+from models.backbones.staged import StagedBackbone
+from models.channels import GroupsConfig, stage_channels
 
 STAGES = ("layer1", "layer2", "layer3", "layer4")
 STRIDES = (1, 2, 1, 1)
@@ -82,7 +83,7 @@ def _make_layer(block, cin, cout, blocks, stride, dilation):
     return nn.Sequential(*layers)
 
 
-class ResNetBackbone(nn.Module):
+class ResNetBackbone(StagedBackbone):
     def __init__(self, variant: str = "resnet50", width: float = 1.0, channels=None,
                  groups: GroupsConfig | None = None, taps=None, outputs=("layer2", "layer3", "layer4"),
                  where: str = "model"):
@@ -98,18 +99,7 @@ class ResNetBackbone(nn.Module):
         for name, cout, depth, stride, dilation in zip(STAGES, counts, depths, STRIDES, DILATIONS):
             setattr(self, name, _make_layer(block, cin, cout, depth, stride, dilation))
             cin = cout
-        self.stage_names = STAGES
-        self.stage_channels = dict(zip(STAGES, counts))
-        self.outputs = tuple(outputs)
-        self.groups = stage_groups(self.stage_channels, groups, taps, where)
+        self.set_stages(STAGES, counts, outputs, groups, taps, where)
 
     def forward(self, x):
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        out = []
-        for name in self.stage_names:
-            x = getattr(self, name)(x)
-            if name in self.outputs:
-                out.append(x)
-            if len(out) == len(self.outputs):
-                break
-        return out
+        return self.run_stages(self.maxpool(self.relu(self.bn1(self.conv1(x)))))

@@ -57,10 +57,19 @@ def test_small_config_never_reads_the_validation_split(shared_data):
 
 
 def test_tracker_crops_must_match_training_crops():
+    """Template size and context fix the pixel scale and must match; a smaller training search crop is fine."""
     data = load_yaml(REPO / "configs" / "siamfc_small.yaml")
-    data["tracker"]["instance_size"] = 271
-    with pytest.raises(TrackingError, match="tracker.instance_size is 271 but data.pairs.search_size is 255"):
+    data["tracker"]["exemplar_size"] = 135
+    with pytest.raises(TrackingError, match="tracker.exemplar_size is 135 but data.pairs.template_size is 127"):
         parse_run_config(data, "small")
+    data["tracker"]["exemplar_size"] = 127
+    data["tracker"]["context"] = 0.6
+    with pytest.raises(TrackingError, match="tracker.context is 0.6 but data.pairs.context is 0.5"):
+        parse_run_config(data, "small")
+    data["tracker"]["context"] = 0.5
+    data["tracker"]["instance_size"] = 255
+    data["data"]["pairs"]["search_size"] = 191
+    assert parse_run_config(data, "small").data.pairs.search_size == 191
 
 
 def test_unknown_key_in_a_nested_section_lists_valid_keys():

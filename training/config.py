@@ -194,10 +194,11 @@ def parse_run_config(data: dict, where: str = "config") -> RunConfig:
 
 
 def _check_crops_match_tracker(run: RunConfig, where: str) -> None:
-    """The network must be trained on the crops the tracker will feed it (sizes and context)."""
+    """The network must be trained at the pixel scale the tracker feeds it: the same template size and context
+    (which fix the scale of both crops). The search crop may be smaller in training than in tracking (the network
+    is fully convolutional; only the searched extent differs), which halves the cost per pair on a CPU."""
     pairs = run.data.pairs
-    for tracker_key, pairs_key in (("exemplar_size", "template_size"), ("instance_size", "search_size"),
-                                   ("context", "context")):
+    for tracker_key, pairs_key in (("exemplar_size", "template_size"), ("context", "context")):
         if tracker_key in run.tracker and run.tracker[tracker_key] != getattr(pairs, pairs_key):
             raise TrackingError(f"{where}: tracker.{tracker_key} is {run.tracker[tracker_key]} but "
                                 f"data.pairs.{pairs_key} is {getattr(pairs, pairs_key)}; training crops must "

@@ -6,7 +6,7 @@
 One-pass protocol from the first frame's box (VOT polygons scored on their axis-aligned boxes), scored by the
 evaluation harness: success AUC (mean of the success curve over 21 IoU thresholds, as OTB/got10k) and precision
 at 20 px. Results are cached under ``--results`` (the runner's format), so a rerun only scores. FPS here is the
-trackers' own time per frame while the machine was shared; benchmarks/bench_speed.py measures speed cleanly.
+trackers' own time per frame while the machine was shared; benchmarks/bench_tracker_speed.py measures speed cleanly.
 """
 import argparse
 import sys

@@ -1,12 +1,17 @@
-"""Tracking speed on this machine: frames per second of every shipped tracker config and of OpenCV's CSRT on the
-same real frames, with the network FLOPs per frame (torch.utils.flop_counter) for the Siamese trackers.
+"""Tracking speed on this machine: frames per second of trackers on the same real frames, with the network FLOPs
+per frame (torch.utils.flop_counter) for the Siamese ones, beside OpenCV's CSRT.
 
-Networks are randomly initialised (speed does not depend on the weights); a frame is one ``update`` (crops,
-forward pass, post-processing), the first update after ``init`` is a warm-up and not timed.
+    python benchmarks/bench_tracker_speed.py [--trackers NAME_OR_CONFIG ...] [--frames 20] [--threads 2]
+        [--sequence ../shared/data/OTB/Crossing]
+    python benchmarks/bench_tracker_speed.py --trackers siamfc_ien siamfc_base siamfc_rotaug siamfc_ien_hetero csrt --frames 60
 
-    python benchmarks/bench_tracker_speed.py [--frames 20] [--threads 2] [--sequence ../shared/data/OTB/Crossing]
+Default: the untrained architecture configs (randomly initialised; speed does not depend on the weights) and
+CSRT. A frame is one ``update`` (crops, forward pass, post-processing); the first update after ``init`` is a
+warm-up and not timed. The machine's load average is printed before and after: on a shared machine every figure
+is a lower bound of what an idle machine does.
 """
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -22,11 +27,11 @@ from tqdm import tqdm  # noqa: E402
 
 from core.cli import run_tool  # noqa: E402
 from core.errors import TrackingError  # noqa: E402
-from tracker.builder import build_from_config  # noqa: E402
 from tracker.registry import build_tracker  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-CONFIGS = ("configs/siamfc_alexnet.yaml", "configs/siamrpnpp_resnet18.yaml", "configs/siamrpnpp_resnet50.yaml")
+DEFAULT_TRACKERS = ("configs/siamfc_alexnet.yaml", "configs/siamrpnpp_resnet18.yaml",
+                    "configs/siamrpnpp_resnet50.yaml", "csrt")
 
 
 def load_frames(sequence: Path, count: int):
@@ -49,27 +54,26 @@ def time_updates(update, frames) -> float:
     return (len(frames) - 2) / (time.perf_counter() - start)
 
 
-def siamese_row(config: str, frames, box):
-    tracker = build_from_config(REPO / config)
+def measure(spec: str, frames, box) -> tuple:
+    """``(fps, network FLOPs per frame or None)`` of a registered tracker name or a config file."""
+    tracker = build_tracker(str(REPO / spec) if spec.endswith((".yaml", ".yml")) else spec)
     tracker.init(frames[0], box)
-    counter = FlopCounterMode(display=False)
-    with counter:
-        tracker.update(frames[1])
-    return time_updates(tracker.update, frames), counter.get_total_flops()
-
-
-def csrt_row(frames, box):
-    tracker = build_tracker("csrt")  # OpenCV's CSRT behind the same interface
-    tracker.init(frames[0], box)
-    return time_updates(tracker.update, frames), None
+    flops = None
+    if hasattr(tracker, "model"):
+        counter = FlopCounterMode(display=False)
+        with counter:
+            tracker.update(frames[1])
+        flops = counter.get_total_flops()
+    return time_updates(tracker.update, frames), flops
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trackers", nargs="+", default=list(DEFAULT_TRACKERS),
+                        help="registered names or configs (relative to the repository root)")
     parser.add_argument("--frames", type=int, default=20, help="frames per tracker (init + warm-up + timed)")
     parser.add_argument("--threads", type=int, default=2, help="torch and OpenCV threads")
     parser.add_argument("--sequence", type=Path, default=REPO.parent / "shared" / "data" / "OTB" / "Crossing")
-    parser.add_argument("--configs", nargs="*", default=list(CONFIGS), help="tracker configs to measure")
     args = parser.parse_args(argv)
     if args.frames < 3:
         raise TrackingError(f"--frames: need at least 3 (init, warm-up, one timed), got {args.frames}")
@@ -78,13 +82,13 @@ def main(argv=None) -> int:
     frames, box = load_frames(args.sequence, args.frames)
     h, w = frames[0].shape[:2]
     print(f"{args.sequence.name}: {len(frames) - 2} timed frames of {w}x{h}, {args.threads} threads "
-          f"(torch {torch.__version__}, OpenCV {cv2.__version__})")
-    rows = [(Path(c).stem, *siamese_row(c, frames, box)) for c in args.configs]
-    rows.append(("csrt (OpenCV)", *csrt_row(frames, box)))
+          f"(torch {torch.__version__}, OpenCV {cv2.__version__}); load average before: {os.getloadavg()[0]:.2f}")
+    rows = [(Path(spec).stem, *measure(spec, frames, box)) for spec in args.trackers]
     print(f"{'tracker':<22}{'FPS':>8}{'GFLOPs/frame':>15}")
     for name, fps, flops in rows:
-        gflops = f"{flops / 1e9:.2f}" if flops is not None else "n/a"
+        gflops = f"{flops / 1e9:.3f}" if flops is not None else "n/a"
         print(f"{name:<22}{fps:>8.1f}{gflops:>15}")
+    print(f"load average after: {os.getloadavg()[0]:.2f} (on {os.cpu_count()} cores)")
     return 0
 
 

@@ -57,15 +57,21 @@ def _numbers(path, number, text, what) -> list:
     return values
 
 
-def read_rows(path, widths=(4,), what="x,y,w,h") -> list:
-    """One float array per line; every line must hold one of ``widths`` numbers (e.g. ``(4, 8)`` for VOT)."""
-    expected = f"{' or '.join(str(w) for w in widths)} numbers ({what}) separated by commas, tabs or spaces"
+def read_rows(path, widths=(4,), what="x,y,w,h", finite=False) -> list:
+    """One float array per line; every line must hold one of ``widths`` numbers (e.g. ``(4, 8)`` for VOT;
+    ``None``: any count). ``finite=True`` refuses NaN and infinite values (result files, unlike ground truth,
+    have no absent-target rows)."""
+    count = f"{' or '.join(str(w) for w in widths)} numbers" if widths else "numbers"
+    expected = f"{count} ({what}) separated by commas, tabs or spaces"
     rows = []
     for number, text in _content_lines(path):
         values = _numbers(path, number, text, expected)
-        if len(values) not in widths:
+        if widths and len(values) not in widths or not values:
             raise TrackingError(f"{where(path, number)}: found {len(values)} values in {text!r}; expected {expected}")
-        rows.append(np.asarray(values, dtype=np.float64))
+        row = np.asarray(values, dtype=np.float64)
+        if finite and not np.isfinite(row).all():
+            raise TrackingError(f"{where(path, number)}: NaN or infinite value in {text!r}; expected finite {count}")
+        rows.append(row)
     return rows
 
 

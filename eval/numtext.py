@@ -5,11 +5,10 @@ path hands a whole file to NumPy's C reader; whenever that reader fails or the s
 reader takes over, and it is the one that reports errors by file and line, so messages never depend on which
 path ran.
 """
-import math
-
 import numpy as np
 
 from core.errors import TrackingError
+from datasets.textfiles import read_rows
 
 
 def read_table(path, columns=None):
@@ -25,35 +24,16 @@ def read_table(path, columns=None):
         fast = _fast_table(data, columns)
         if fast is not None:
             return fast
-    rows = _slow_rows(data, path, columns)
+    rows = _slow_rows(path, columns)
     if columns is None:
         return rows
     return np.array(rows, dtype=np.float64).reshape(len(rows), columns)
 
 
-def _slow_rows(data: bytes, path, columns):
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise TrackingError(f"{path}: not a text file") from None
-    lines = text.splitlines()
-    while lines and not lines[-1].strip():
-        lines.pop()
-    rows = []
-    for number, line in enumerate(lines, start=1):
-        fields = line.replace(",", " ").replace("\t", " ").split()
-        if not fields:
-            raise TrackingError(f"{path}:{number}: empty line (expected {columns or 'some'} numbers)")
-        if columns is not None and len(fields) != columns:
-            raise TrackingError(f"{path}:{number}: expected {columns} numbers, found {len(fields)}: {line.strip()!r}")
-        try:
-            values = [float(f) for f in fields]
-        except ValueError:
-            raise TrackingError(f"{path}:{number}: not a number in {line.strip()!r}") from None
-        if not all(math.isfinite(v) for v in values):
-            raise TrackingError(f"{path}:{number}: NaN or infinite value in {line.strip()!r}")
-        rows.append(np.array(values, dtype=np.float64))
-    return rows
+def _slow_rows(path, columns):
+    """The loaders' line-by-line reader (datasets/textfiles.py), so results and ground truth report a bad line
+    in the same words; results must be finite."""
+    return read_rows(path, widths=(columns,) if columns else None, what="result values", finite=True)
 
 
 def _fast_table(data: bytes, columns: int):

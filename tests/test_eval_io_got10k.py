@@ -36,8 +36,8 @@ def test_onepass_reads_any_separator_and_converts_one_based(tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("1,2,3,4\n1,2,3\n", r"a.txt:2: expected 4 numbers, found 3"),
-    ("1,2,3,4\n1,2,x,4\n", r"a.txt:2: not a number"),
+    ("1,2,3,4\n1,2,3\n", r"a.txt:2: found 3 values in '1,2,3'; expected 4 numbers"),
+    ("1,2,3,4\n1,2,x,4\n", r"a.txt:2: non-numeric value 'x'"),
     ("1,2,3,4\nnan,2,3,4\n", r"a.txt:2: NaN or infinite"),
     ("1,2,3,4\n\n1,2,3,4\n", r"a.txt:2: empty line"),
 ])

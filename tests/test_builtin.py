@@ -1,7 +1,6 @@
 """``tools/test_tracker.py --builtin``: trackers side by side on the built-in synthetic benchmark, one ranked table
 with success AUC, precision@20 and FPS, resuming on a rerun, unavailable default trackers skipped with one warning,
 and unknown names refused. Small sizes (2 sequences x 20 frames) and a small random SiamFC keep it to seconds."""
-import importlib.util
 import json
 import pickle
 import re
@@ -16,20 +15,17 @@ from core.cli import run_tool
 from core.config import load_yaml
 from eval.runners import builtin
 from eval.runners.builtin import builtin_sequences, runnable_trackers
+from tool_modules import load_tool
 from tracker import registry
 
 REPO = Path(__file__).resolve().parents[1]
-TOOLS = REPO / "tools"
 SMALL = ["--builtin-sequences", "2", "--builtin-frames", "20", "--no-progress"]
 
 
 @pytest.fixture()
 def tool(monkeypatch):
     """The tool's module, run in this process; the thread counts it sets are put back afterwards."""
-    monkeypatch.syspath_prepend(str(TOOLS))
-    spec = importlib.util.spec_from_file_location("test_tracker_tool", TOOLS / "test_tracker.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool("test_tracker", monkeypatch)
     threads = torch.get_num_threads(), cv2.getNumThreads()
     yield module
     torch.set_num_threads(threads[0])

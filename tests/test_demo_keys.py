@@ -1,25 +1,19 @@
 """The demo's interactive loop, with OpenCV's window functions replaced by a scripted user: selecting the
 target with the mouse, re-selecting with ``r``, pausing with space and quitting with ``q`` (no display exists
 where tests run, so the real window calls cannot be exercised here)."""
-import importlib.util
-import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
 from moving_patch import moving_patch_clip
+from tool_modules import load_tool
 
-TOOLS = Path(__file__).resolve().parents[1] / "tools"
 
 
 @pytest.fixture()
 def demo(monkeypatch):
-    monkeypatch.syspath_prepend(str(TOOLS))
-    spec = importlib.util.spec_from_file_location("demo_tool", TOOLS / "demo.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool("demo", monkeypatch)
     monkeypatch.setattr(module, "require_display", lambda: None)
     return module
 

@@ -4,7 +4,6 @@ Why per sample: a batch split over several processes must give the same gradient
 process (DDP averages per-process means), which holds only when every sample carries the same weight whatever
 its batch-mates are.
 """
-import torch
 import torch.nn.functional as F
 
 

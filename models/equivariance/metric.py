@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.equivariance.actions import Group, align_features, make_group, reference_features
+from models.equivariance.actions import align_features, make_group, reference_features
 from models.equivariance.taps import FeatureTaps
 
 

@@ -10,13 +10,17 @@ import torch.nn as nn
 
 from core.errors import TrackingError
 from models.backbones.alexnet import AlexNetBackbone
+from models.backbones.convnet import ConvNetBackbone
 from models.backbones.resnet import VARIANTS as RESNET_VARIANTS
 from models.backbones.resnet import ResNetBackbone
 from models.channels import GroupsConfig
+from models.dcf import DCFNet, check_crop_size
 from models.siamese import CORRELATIONS, SiamFCNet, SiamRPNNet
 
-BACKBONES = ("alexnet",) + tuple(RESNET_VARIANTS)
-KINDS = ("siamfc", "siamrpn")
+BACKBONES = ("alexnet", "convnet") + tuple(RESNET_VARIANTS)
+KINDS = ("siamfc", "siamrpn", "dcf")
+#: backbones whose stages are one convolution each, so ``rotation_tied`` can tie them stage by stage
+TIEABLE = ("alexnet", "convnet")
 INITS = ("default", "rotation_tied")
 
 
@@ -24,7 +28,8 @@ INITS = ("default", "rotation_tied")
 class ModelConfig:
     """The ``model:`` section.
 
-    - ``kind``: ``siamfc`` or ``siamrpn``; ``backbone``: ``alexnet``, ``resnet18`` or ``resnet50``.
+    - ``kind``: ``siamfc``, ``siamrpn`` or ``dcf``; ``backbone``: ``alexnet``, ``convnet`` (stride 1, for ``dcf``),
+      ``resnet18`` or ``resnet50``.
     - ``width``: multiplier of the backbone's channel counts (rounded to what the groups can split);
       ``channels``: explicit output channels per stage instead (AlexNet: 5 stages, ResNet: layers 1-4).
     - ``groups``: IEN channel groups of the tapped stages (``orders``, ``ratios``), absent for a plain network;
@@ -33,8 +38,10 @@ class ModelConfig:
     - ``levels``: backbone stages whose features are correlated (default: the last stage for SiamFC, layers 2-4
       for SiamRPN++); ``neck_channels`` and ``anchors`` (k) for SiamRPN++; ``xcorr_scale`` for SiamFC.
     - ``backbone_weights``: optional local file with backbone weights (safetensors or a torch state dict).
-    - ``init``: ``default`` (PyTorch's) or ``rotation_tied`` (AlexNet with homogeneous groups: every field's
+    - ``init``: ``default`` (PyTorch's) or ``rotation_tied`` (AlexNet or ConvNet with groups: every field's
       orientation channels start as turned copies of one filter, see models/equivariance/tied_init.py).
+    - ``dcf``: ``crop_size`` (odd side of both crops, pixels), ``dcf_lambda`` (the ridge regulariser) and
+      ``label_sigma`` (the Gaussian label's spread, feature cells), see models/dcf.py.
     """
 
     kind: str = "siamfc"
@@ -50,6 +57,9 @@ class ModelConfig:
     xcorr_scale: float = 0.001
     backbone_weights: Optional[str] = None
     init: str = "default"
+    crop_size: int = 125
+    dcf_lambda: float = 1e-2
+    label_sigma: float = 4.0
 
 
 def _check(cfg: ModelConfig, where: str):
@@ -63,14 +73,22 @@ def _check(cfg: ModelConfig, where: str):
     if cfg.kind == "siamfc" and cfg.backbone != "alexnet":
         raise TrackingError(f"{where}: kind siamfc is built on backbone alexnet (its 17x17 geometry), "
                             f"got {cfg.backbone!r}")
-    if cfg.kind == "siamrpn" and cfg.backbone == "alexnet":
+    if cfg.kind == "siamrpn" and cfg.backbone in ("alexnet", "convnet"):
         raise TrackingError(f"{where}: kind siamrpn needs a ResNet backbone ({', '.join(RESNET_VARIANTS)})")
-    if cfg.kind == "siamfc" and cfg.levels is not None and len(cfg.levels) != 1:
-        raise TrackingError(f"{where}.levels: SiamFC correlates one stage, got {cfg.levels}")
+    if (cfg.kind == "dcf") != (cfg.backbone == "convnet"):
+        raise TrackingError(f"{where}: kind dcf and backbone convnet (stride 1) go together, got kind "
+                            f"{cfg.kind!r} with backbone {cfg.backbone!r}")
+    if cfg.kind == "dcf":
+        check_crop_size(cfg.crop_size, where)
+        if not cfg.dcf_lambda > 0 or not cfg.label_sigma > 0:
+            raise TrackingError(f"{where}: dcf_lambda and label_sigma must be > 0")
+    if cfg.kind in ("siamfc", "dcf") and cfg.levels is not None and len(cfg.levels) != 1:
+        raise TrackingError(f"{where}.levels: {cfg.kind} correlates one stage, got {cfg.levels}")
     if cfg.init not in INITS:
         raise TrackingError(f"{where}.init: expected one of {', '.join(INITS)}, got {cfg.init!r}")
-    if cfg.init == "rotation_tied" and (cfg.backbone != "alexnet" or cfg.groups is None):
-        raise TrackingError(f"{where}.init: rotation_tied needs backbone alexnet with groups")
+    if cfg.init == "rotation_tied" and (cfg.backbone not in TIEABLE or cfg.groups is None):
+        raise TrackingError(f"{where}.init: rotation_tied needs groups and a backbone of one convolution per stage "
+                            f"({', '.join(TIEABLE)})")
     if cfg.neck_channels < 1 or cfg.anchors < 1:
         raise TrackingError(f"{where}: neck_channels and anchors must be >= 1")
 
@@ -79,6 +97,8 @@ def build_backbone(cfg: ModelConfig, where: str = "model") -> nn.Module:
     common = dict(width=cfg.width, channels=cfg.channels, groups=cfg.groups, taps=cfg.taps, where=where)
     if cfg.backbone == "alexnet":
         backbone = AlexNetBackbone(outputs=tuple(cfg.levels or ("layer5",)), **common)
+    elif cfg.backbone == "convnet":
+        backbone = ConvNetBackbone(outputs=tuple(cfg.levels) if cfg.levels else None, **common)
     else:
         backbone = ResNetBackbone(cfg.backbone, outputs=tuple(cfg.levels or ("layer2", "layer3", "layer4")),
                                   **common)
@@ -104,4 +124,6 @@ def build_model(cfg: ModelConfig, where: str = "model") -> nn.Module:
     backbone = build_backbone(cfg, where)
     if cfg.kind == "siamfc":
         return SiamFCNet(backbone, cfg.correlation, cfg.xcorr_scale)
+    if cfg.kind == "dcf":
+        return DCFNet(backbone, cfg.correlation, cfg.crop_size, cfg.dcf_lambda, cfg.label_sigma)
     return SiamRPNNet(backbone, cfg.correlation, cfg.neck_channels, cfg.anchors)

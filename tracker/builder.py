@@ -7,10 +7,11 @@ from core.config import from_dict, load_yaml
 from core.errors import TrackingError
 from models.builder import ModelConfig, build_model
 from models.weights import load_weights, read_state_dict
+from tracker.dcf import DCFTracker
 from tracker.siamfc import SiamFCTracker
 from tracker.siamrpn import SiamRPNTracker
 
-TRACKERS_BY_KIND = {"siamfc": SiamFCTracker, "siamrpn": SiamRPNTracker}
+TRACKERS_BY_KIND = {"siamfc": SiamFCTracker, "siamrpn": SiamRPNTracker, "dcf": DCFTracker}
 SECTIONS = ("model", "tracker", "train", "data")
 
 

@@ -203,6 +203,14 @@ def _check_crops_match_tracker(run: RunConfig, where: str) -> None:
             raise TrackingError(f"{where}: tracker.{tracker_key} is {run.tracker[tracker_key]} but "
                                 f"data.pairs.{pairs_key} is {getattr(pairs, pairs_key)}; training crops must "
                                 f"match the tracker's")
+    if run.model.get("kind") == "dcf":
+        from models.builder import ModelConfig
+
+        side = run.model.get("crop_size", ModelConfig.crop_size)
+        if not pairs.template_size == pairs.search_size == side:
+            raise TrackingError(f"{where}: a dcf model solves and responds on crops of model.crop_size ({side}); "
+                                f"data.pairs.template_size and search_size must both be {side}, got "
+                                f"{pairs.template_size} and {pairs.search_size}")
 
 
 def _choice(key, value, valid):

@@ -38,3 +38,10 @@ def rpn_loss(cls, loc, labels, deltas):
     l1 = (pred - deltas).abs().sum(-1)
     loc_loss = ((l1 * pos).sum(1) / n_pos.clamp(min=1)).mean()
     return cls_loss, loc_loss
+
+
+def dcf_loss(response, label, positive):
+    """DCFNet's loss: squared error between each response ``(B, 1, S, S)`` and the centred Gaussian ``label``
+    ``(S, S)`` (all zeros for a negative pair), summed over the map and averaged over the batch."""
+    target = label * positive.to(response.dtype).view(-1, 1, 1, 1)
+    return (response - target).pow(2).sum(dim=(1, 2, 3)).mean()

@@ -22,7 +22,7 @@ from core.crop import transform_box
 from core.errors import TrackingError
 from models.equivariance.actions import ScaleGroup, make_group, rotation_scale_matrix
 from models.equivariance.loss import EquivarianceLoss
-from training.losses import rpn_loss, siamfc_loss
+from training.losses import dcf_loss, rpn_loss, siamfc_loss
 from training.targets import anchor_targets, siamfc_labels
 
 
@@ -85,6 +85,8 @@ class TrainingObjective(nn.Module):
 
     def _task(self, out, boxes, positive, seeds, search_size):
         stride = self.model.total_stride
+        if self.model.kind == "dcf":
+            return dcf_loss(out, self.model.label, positive), None
         if self.model.kind == "siamfc":
             labels, weights = siamfc_labels(boxes, positive, out.shape[-1], search_size, stride,
                                             self.loss_cfg.positive_radius)

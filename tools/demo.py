@@ -54,6 +54,8 @@ def parse_args(argv):
     )
     parser.add_argument("--checkpoint", metavar="PATH", help="weights for a config tracker")
     parser.add_argument("--device", default="cpu", help="torch device for learned trackers (default: cpu)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="tracker.KEY=VALUE",
+                        help="override a tracker setting, e.g. tracker.rotation.enabled=true (repeatable)")
     parser.add_argument("--init", metavar="x,y,w,h", help="initial box, 0-based pixels (default: draw it)")
     parser.add_argument("--output", metavar="FILE", help="write the annotated video (.mp4, .avi, ...)")
     parser.add_argument("--log", metavar="FILE", help="write index,x,y,w,h,score per frame")
@@ -195,7 +197,7 @@ def main(argv=None) -> int:
         raise TrackingError("--no-display needs --init x,y,w,h (there is no window to draw the box in)")
     if display:
         require_display()
-    tracker = build_tracker(args.tracker, checkpoint=args.checkpoint, device=args.device)
+    tracker = build_tracker(args.tracker, checkpoint=args.checkpoint, device=args.device, overrides=args.overrides)
 
     with ExitStack() as stack:
         source = stack.enter_context(open_frame_source(args.camera, args.video, args.images))

@@ -39,6 +39,9 @@ def parse_args(argv):
                    f"with --builtin one or more (default: {' '.join(BUILTIN_TRACKERS)})")
     p.add_argument("--checkpoint", help="model weights (overrides a name's shipped weights)")
     p.add_argument("--device", default="cpu", help="torch device for learned trackers (default: cpu)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="tracker.KEY=VALUE",
+                   help="override a tracker setting, e.g. tracker.rotation.enabled=true (repeatable; the results "
+                   "folder is named <tracker>+<settings>)")
     p.add_argument("--dataset", help="benchmark name (datasets.benchmarks.BENCHMARK_NAMES) or folder")
     p.add_argument("--root", help="the benchmark's folder")
     p.add_argument("--builtin", action="store_true",
@@ -107,7 +110,7 @@ def run_dataset(args) -> int:
         benchmark = rotated_dataset_name(dataset, args.rotate)
 
     results = Path(args.results or "results")
-    spec = TrackerSpec(args.tracker[0], args.checkpoint, args.device)
+    spec = TrackerSpec(args.tracker[0], args.checkpoint, args.device, tuple(args.overrides))
     name, out_dir, status = _run_tracker(spec, spec.build(), dataset, benchmark, sequences, results, args)
     if status != "complete":
         return 1 if status == "failed" else 0
@@ -142,7 +145,7 @@ def run_builtin(args) -> int:
         if not names:
             raise TrackingError("none of the built-in trackers is available; name some with --tracker")
     names = list(dict.fromkeys(names))
-    specs = [TrackerSpec(n, args.checkpoint, args.device) for n in names]
+    specs = [TrackerSpec(n, args.checkpoint, args.device, tuple(args.overrides)) for n in names]
     trackers = [spec.build() for spec in specs]  # every name checked before any runs
     sequences = builtin_sequences(args.builtin_sequences, args.builtin_frames)
     benchmark = builtin_benchmark_name(args.builtin_sequences, args.builtin_frames)

@@ -3,7 +3,7 @@ section (the tracker's hyper-parameters, whose dataclass depends on the model's 
 belong to the trainer and are left alone here; any other top-level key is an error."""
 from pathlib import Path
 
-from core.config import from_dict, load_yaml
+from core.config import apply_overrides, from_dict, load_yaml
 from core.errors import TrackingError
 from models.builder import ModelConfig, build_model
 from models.weights import load_weights, read_state_dict
@@ -31,10 +31,34 @@ def build_from_dict(data: dict, where: str, checkpoint=None, device="cpu", name:
     return cls(model, tracker_cfg, device=device, name=name, where=f"{where}: tracker")
 
 
-def build_from_config(path, checkpoint=None, device="cpu", name=None):
-    """The tracker a config file describes, with weights from ``checkpoint`` if given (else random)."""
+def build_from_config(path, checkpoint=None, device="cpu", name=None, overrides=()):
+    """The tracker a config file describes, with weights from ``checkpoint`` if given (else random).
+
+    ``overrides`` are ``tracker.KEY=VALUE`` settings (``--set``, values read as YAML, the trainer's parser) applied
+    to the ``tracker:`` section; a tracker built with them is named ``<name>+<settings>`` so its results never
+    pass for the plain config's."""
     path = Path(path)
-    return build_from_dict(load_yaml(path), str(path), checkpoint, device, name or path.stem)
+    data = apply_overrides(load_yaml(path), check_tracker_overrides(overrides))
+    return build_from_dict(data, str(path), checkpoint, device, labelled(name or path.stem, overrides))
+
+
+def check_tracker_overrides(overrides) -> list:
+    """Only the ``tracker:`` section can change at test time: the model is fixed by its weights and ``train:`` /
+    ``data:`` do not exist for a built tracker. Keys inside the section are checked by the config loader."""
+    overrides = list(overrides or ())
+    for item in overrides:
+        if not item.partition("=")[0].strip().startswith("tracker."):
+            raise TrackingError(f"--set {item}: expected tracker.KEY=VALUE (only the tracker: section can be "
+                                "overridden for a built tracker)")
+    return overrides
+
+
+def labelled(name: str, overrides) -> str:
+    """``name`` with its overrides appended (``dcf_ien+rotation.enabled=true``), path separators replaced."""
+    if not overrides:
+        return name
+    settings = ",".join(item.strip()[len("tracker."):] for item in overrides)
+    return f"{name}+{settings}".replace("/", "_").replace("\\", "_")
 
 
 def build_from_checkpoint(path, device="cpu", name=None):

@@ -39,30 +39,44 @@ def available() -> list:
     return sorted(TRACKERS)
 
 
-def build_tracker(spec: str, checkpoint: Optional[str] = None, device: str = "cpu"):
+def build_tracker(spec: str, checkpoint: Optional[str] = None, device: str = "cpu", overrides=()):
     """Build a tracker from a registered name or a config file path.
 
-    ``checkpoint`` overrides a name's shipped weights. Unknown names raise a :class:`TrackingError` that lists
+    ``checkpoint`` overrides a name's shipped weights; ``overrides`` (``tracker.KEY=VALUE``, ``--set``) change
+    its ``tracker:`` settings (:func:`tracker.builder.build_from_config`). Unknown names raise a :class:`TrackingError` that lists
     the valid ones.
     """
     if spec in TRACKERS:
         entry = TRACKERS[spec]
         if ":" in entry.target:
-            if checkpoint is not None:
-                raise TrackingError(f"--tracker {spec} takes no checkpoint (it has no learned weights)")
+            if checkpoint is not None or overrides:
+                raise TrackingError(f"--tracker {spec} takes no checkpoint or --set (it has no learned weights "
+                                    "and no config)")
             module, func = entry.target.split(":")
             return getattr(importlib.import_module(module), func)()
         ckpt = checkpoint or (str(REPO_ROOT / entry.checkpoint) if entry.checkpoint else None)
-        return _build_from_config(REPO_ROOT / entry.target, ckpt, device, name=spec)
+        return _build_from_config(REPO_ROOT / entry.target, ckpt, device, spec, overrides)
     path = Path(spec)
     if path.suffix in (".yaml", ".yml"):
         if not path.is_file():
             raise TrackingError(f"{spec}: tracker config file not found")
-        return _build_from_config(path, checkpoint, device, name=path.stem)
+        return _build_from_config(path, checkpoint, device, path.stem, overrides)
     raise TrackingError(f"unknown tracker {spec!r}; valid names: {', '.join(available())} (or a .yaml config)")
 
 
-def _build_from_config(path, checkpoint, device, name):
+def _build_from_config(path, checkpoint, device, name, overrides):
     from tracker.builder import build_from_config
 
-    return build_from_config(path, checkpoint=checkpoint, device=device, name=name)
+    return build_from_config(path, checkpoint=checkpoint, device=device, name=name, overrides=overrides)
+
+
+def build_inputs(spec: str, checkpoint: Optional[str] = None) -> tuple:
+    """The files ``spec`` is built from, ``(config, weights)`` (either ``None``: an OpenCV baseline has neither,
+    an untrained tracker no weights), so that cached results can be keyed by their contents."""
+    if spec in TRACKERS:
+        entry = TRACKERS[spec]
+        if ":" in entry.target:
+            return None, None
+        shipped = REPO_ROOT / entry.checkpoint if entry.checkpoint else None
+        return REPO_ROOT / entry.target, Path(checkpoint) if checkpoint else shipped
+    return Path(spec), Path(checkpoint) if checkpoint else None

@@ -13,6 +13,7 @@ Result layouts are the official ones, under ``<results>/<benchmark>/<tracker>/``
   ``<seq>/<seq>_time.txt``;
 - VOT supervised: ``baseline/<seq>/<seq>_001.txt`` with the 1/2/0 codes.
 """
+import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from eval.overlap import vot_overlap_single
 from eval.runners.execution import discard_staging, staged
 from eval.runners.onepass import run_onepass
 from eval.runners.supervised import run_supervised
-from tracker.registry import build_tracker
+from tracker.registry import build_inputs, build_tracker
 
 #: GOT-10k's protocol: three runs per sequence for trackers that are not deterministic
 GOT10K_REPETITIONS = 3
@@ -31,14 +32,34 @@ GOT10K_REPETITIONS = 3
 
 @dataclass(frozen=True)
 class TrackerSpec:
-    """How to build the tracker under test (``--tracker``, ``--checkpoint``, device)."""
+    """How to build the tracker under test (``--tracker``, ``--checkpoint``, device, ``--set`` overrides).
+
+    ``seed`` makes a tracker without trained weights reproducible (a random-weights control): the torch generator
+    is seeded right before the model is built, in every process that builds it."""
 
     spec: str
     checkpoint: Optional[str] = None
     device: str = "cpu"
+    overrides: tuple = ()
+    seed: Optional[int] = None
 
     def build(self):
-        return build_tracker(self.spec, checkpoint=self.checkpoint, device=self.device)
+        if self.seed is not None:
+            import torch
+
+            torch.manual_seed(self.seed)
+        return build_tracker(self.spec, checkpoint=self.checkpoint, device=self.device, overrides=self.overrides)
+
+    def fingerprint(self) -> str:
+        """12 hex digits of a SHA-256 over what the tracker is built from: its name or config path, the config's
+        and the weights' bytes, the overrides and the seed (not the device). Cached results are keyed by it, so
+        replaced weights or other settings under the same label are never mistaken for the old ones. The tracker's
+        code is not part of it: after a code change, use a fresh results folder."""
+        digest = hashlib.sha256()
+        for path in build_inputs(self.spec, self.checkpoint):
+            digest.update(b"\0file\0" + (path.read_bytes() if path is not None and path.is_file() else b""))
+        digest.update(repr((self.spec, tuple(self.overrides), self.seed)).encode())
+        return digest.hexdigest()[:12]
 
 
 class _Job(ABC):

@@ -1,5 +1,6 @@
 """What the IEN benchmarks share: the validation split of issue 9, the shipped tracker names, and one-pass runs
-through the test runner's jobs (results cached under a results folder, so a rerun only scores).
+through the test runner's jobs (results cached under a results folder, keyed by a hash of the weights and
+settings, so a rerun only scores and a replaced model is run afresh).
 
 Why the validation split lives here: training must never read these sequences (the training configs exclude
 them by name), and every accuracy figure of ``benchmarks/RESULTS_ien.md`` is measured on exactly them.
@@ -51,32 +52,42 @@ def parse_variant(text: str) -> tuple:
 
 def onepass_scores(tracker: str, sequences, benchmark: str, results, workers: int = 1) -> dict:
     """Run ``tracker`` (a registered name, or ``LABEL=NAME:WEIGHTS``) one-pass on ``sequences`` and score them
-    with the evaluation harness.
-
-    Results go to ``results/<benchmark>/<label>/`` in the runner's format; finished sequences are not run
-    again. Returns the harness's overall figures (``success_auc``, ``precision_20``, ``fps``, ...).
-    """
-    from eval.runners.benchmark import make_job, score
-    from eval.runners.execution import execute
+    with the evaluation harness (:func:`onepass_report`); returns the harness's overall figures
+    (``success_auc``, ``precision_20``, ``fps``, ...)."""
     from eval.runners.jobs import TrackerSpec
 
     label, name, weights = parse_variant(tracker)
-    out_dir = Path(results) / benchmark / label
-    job = make_job("folder", TrackerSpec(name, weights), out_dir, None)
+    return onepass_report(label, TrackerSpec(name, weights), sequences, benchmark, results, workers)[0]["overall"]
+
+
+def onepass_report(label: str, spec, sequences, benchmark: str, results, workers: int = 1) -> tuple:
+    """Run the tracker of ``spec`` (an ``eval.runners.jobs.TrackerSpec``) one-pass on ``sequences``; return the
+    harness's report (``overall``, ``per_sequence``) and the results folder.
+
+    Results go to ``results/<benchmark>/<label>-<fingerprint>/`` in the runner's format, the fingerprint being a
+    hash of the config, the weights' bytes, the overrides and the seed (``TrackerSpec.fingerprint``): finished
+    sequences are not run again, and replaced weights under the same label get a folder of their own.
+    """
+    from eval.runners.benchmark import make_job, score
+    from eval.runners.execution import execute
+
+    out_dir = Path(results) / benchmark / f"{label}-{spec.fingerprint()}"
+    job = make_job("folder", spec, out_dir, None)
     summary = execute(job, sequences, workers=workers, desc=f"{label} on {benchmark}")
     if summary.failed:
-        raise RuntimeError(f"{tracker} on {benchmark}: failed on " + ", ".join(
+        raise RuntimeError(f"{label} on {benchmark}: failed on " + ", ".join(
             f"{o.name} ({o.error})" for o in summary.failed))
-    return score("folder", sequences, out_dir)["overall"]
+    return score("folder", sequences, out_dir), out_dir
 
 
 def table(rows: dict, columns) -> str:
     """A plain-text table: ``rows`` maps a name to ``{column: value}``; ``columns`` are ``(key, header, fmt)``."""
     width = max(len(name) for name in rows) + 2
-    head = f"{'tracker':<{width}}" + "".join(f"{h:>14}" for _, h, _ in columns)
+    cell = [max(14, len(h) + 2) for _, h, _ in columns]
+    head = f"{'tracker':<{width}}" + "".join(f"{h:>{c}}" for (_, h, _), c in zip(columns, cell))
     lines = [head]
     for name, values in rows.items():
-        cells = "".join(f"{format(values[k], fmt) if values.get(k) is not None else 'n/a':>14}"
-                        for k, _, fmt in columns)
+        cells = "".join(f"{format(values[k], fmt) if values.get(k) is not None else 'n/a':>{c}}"
+                        for (k, _, fmt), c in zip(columns, cell))
         lines.append(f"{name:<{width}}" + cells)
     return "\n".join(lines)

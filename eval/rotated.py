@@ -19,6 +19,10 @@ Protocol (``--rotate STEP`` in ``tools/test_tracker.py``):
   on the source benchmark. Trackers that estimate rotation (``TrackState.corners`` set) are in addition scored on
   the rotated polygons with polygon IoU (``eval.onepass.polygon_success_auc``), reported separately; their
   polygons are written beside the boxes (``eval.results_io.write_polygons``).
+- The angle error (:func:`angle_errors`) says how well a tracker follows the known turn: per frame the direction
+  of its polygon's first edge (the box's top edge before rotation, as ``tracker.geometry.rotated_corners`` and
+  ``core.boxes.box_to_polygon`` order corners) against ``i * STEP``, wrapped to [-180, 180]; a tracker without
+  a rotation estimate reports upright boxes, angle 0.
 - Frames are rendered on demand from the source images (bilinear sampling through ``core.crop``), so the
   benchmark needs no extra disk space.
 """
@@ -102,3 +106,26 @@ def rotated_dataset_name(dataset: str, step: float) -> str:
     """Folder name for a rotated benchmark's results, e.g. ``OTB100-rot1`` (kept apart from unrotated runs)."""
     return f"{dataset}-rot{step:g}"
 
+
+
+def polygon_angles(polygons) -> np.ndarray:
+    """Direction in degrees (counter-clockwise on screen, y pointing down) of each ``(N, 8)`` polygon's first
+    edge, from its first corner to its second."""
+    p = np.asarray(polygons, dtype=np.float64).reshape(-1, 8)
+    return np.degrees(np.arctan2(-(p[:, 3] - p[:, 1]), p[:, 2] - p[:, 0]))
+
+
+def wrap_degrees(angles) -> np.ndarray:
+    """Angles wrapped to [-180, 180)."""
+    return (np.asarray(angles, dtype=np.float64) + 180.0) % 360.0 - 180.0
+
+
+def angle_errors(sequence: RotatedSequence, polygons) -> np.ndarray:
+    """Absolute angle error in degrees per frame of a tracker's ``(N, 8)`` polygons on ``sequence`` against the
+    turn of each frame (``sequence.angle(i)``); NaN on the first frame (the start, given) and on frames without a
+    target (``sequence.valid``), so that a mean over the rest measures tracking alone."""
+    truth = sequence.angle(np.arange(len(sequence)))
+    errors = np.abs(wrap_degrees(polygon_angles(polygons) - truth))
+    errors[0] = np.nan
+    errors[~sequence.valid] = np.nan
+    return errors

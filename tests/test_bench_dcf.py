@@ -1,0 +1,162 @@
+"""The DCF benchmark's pieces: angle error against the known turn, the seed summary and the "ahead" rule, and the
+variant / split syntax of benchmarks/bench_dcf.py."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.boxes import box_to_polygon
+from core.errors import TrackingError
+from datasets.sequence import Sequence
+from eval.rotated import angle_errors, polygon_angles, rotate_sequence
+from eval.seeds import compare, needed_wins, seed_group, verdict
+from tracker.geometry import rotated_corners
+
+REPO = Path(__file__).resolve().parents[1]
+STEP = 10.0
+N = 24  # turns reach 230 degrees, so wrapping matters
+
+
+@pytest.fixture
+def rotated():
+    """A 24-frame sequence of a 40x20 box (frames never read: only the geometry is used), turned 10 deg/frame."""
+    boxes = np.tile([50.0, 60.0, 40.0, 20.0], (N, 1))
+    boxes[5] = np.nan  # a frame without a target
+    source = Sequence("S", [f"{i}.jpg" for i in range(N)], boxes, _image_size=(200, 150))
+    return rotate_sequence(source, STEP)
+
+
+def test_the_rotated_ground_truth_has_no_angle_error(rotated):
+    """The corner order of the rotated ground truth and of rotated_corners agree: first edge = the turn."""
+    errors = angle_errors(rotated, np.nan_to_num(rotated.ground_truth))
+    assert np.isnan(errors[0]) and np.isnan(errors[5])
+    np.testing.assert_allclose(np.delete(errors, [0, 5]), 0.0, atol=1e-9)
+
+
+def test_angle_error_of_a_tracker_that_lags_or_does_not_turn(rotated):
+    truth = STEP * np.arange(N)
+    lag = np.where(np.arange(N) % 2 == 0, 7.0, -12.0)  # alternately behind and ahead
+    tracked = np.stack([rotated_corners((100.0, 90.0), (40.0, 20.0), a).reshape(8) for a in truth - lag])
+    errors = angle_errors(rotated, tracked)
+    keep = np.ones(N, bool)
+    keep[[0, 5]] = False
+    np.testing.assert_allclose(errors[keep], np.abs(lag[keep]), atol=1e-9)
+    # upright boxes (no rotation estimate): the error is the turn itself, wrapped: 230 deg -> 130 deg
+    upright = angle_errors(rotated, box_to_polygon(np.tile([90.0, 80.0, 40.0, 20.0], (N, 1))))
+    expected = np.abs((truth + 180) % 360 - 180)
+    np.testing.assert_allclose(upright[keep], expected[keep], atol=1e-9)
+    assert upright[-1] == pytest.approx(130.0)
+    assert np.nanmean(upright) == pytest.approx(np.mean(expected[keep]))
+
+
+def test_polygon_angles_are_counter_clockwise_on_screen():
+    # y points down: a first edge going up-right at 45 degrees on screen
+    assert polygon_angles([[0, 10, 10, 0, 0, 0, 0, 0]])[0] == pytest.approx(45.0)
+    assert polygon_angles([[0, 0, 0, 10, 0, 0, 0, 0]])[0] == pytest.approx(-90.0)
+
+
+def _group(overall_by_seed, per_sequence_by_seed):
+    return seed_group(zip(overall_by_seed, per_sequence_by_seed))
+
+
+def _runs(base, offsets):
+    """Per-seed per-sequence values: ``base`` (11 sequences) plus a constant per seed."""
+    return [{f"s{i}": b + o for i, b in enumerate(base)} for o in offsets]
+
+
+BASE = [0.30, 0.42, 0.55, 0.20, 0.61, 0.38, 0.47, 0.25, 0.33, 0.52, 0.44]
+
+
+def test_seed_group_mean_range_and_per_sequence_means():
+    runs = _runs(BASE, (0.0, 0.02, -0.01))
+    g = _group([np.mean(list(r.values())) for r in runs], runs)
+    assert g.mean == pytest.approx(np.mean(BASE) + 0.01 / 3)
+    assert (g.low, g.high) == (pytest.approx(np.mean(BASE) - 0.01), pytest.approx(np.mean(BASE) + 0.02))
+    assert g.spread == pytest.approx(0.03)
+    assert g.per_sequence["s3"] == pytest.approx(0.20 + 0.01 / 3)
+
+
+def test_ahead_needs_a_gap_above_the_seed_range_and_8_of_11_sequences():
+    b_runs = _runs(BASE, (0.0, 0.01, 0.02))  # range 0.02
+    b = _group([np.mean(list(r.values())) for r in b_runs], b_runs)
+    # A: +0.05 on 8 sequences, -0.01 on 3; seed range 0.01 -> gap 0.0336 > 0.02, 8 wins: ahead
+    delta = [0.05] * 8 + [-0.01] * 3
+    a_runs = _runs([x + d + 0.01 for x, d in zip(BASE, delta)], (-0.005, 0.0, 0.005))
+    a = _group([np.mean(list(r.values())) for r in a_runs], a_runs)
+    c = compare(a, b)
+    assert c.gap == pytest.approx(np.mean(delta)) and c.spread == pytest.approx(0.02)
+    assert (c.wins, c.sequences, c.needed) == (8, 11, 8) and c.ahead
+    assert verdict("ien", "base", a, b) == "ien ahead" and verdict("base", "ien", b, a) == "ien ahead"
+    # the same gap carried by 7 sequences is not ahead
+    delta7 = [0.0543] * 7 + [-0.0114] * 4
+    a7_runs = _runs([x + d + 0.01 for x, d in zip(BASE, delta7)], (-0.005, 0.0, 0.005))
+    a7 = _group([np.mean(list(r.values())) for r in a7_runs], a7_runs)
+    assert compare(a7, b).gap > compare(a7, b).spread and compare(a7, b).wins == 7
+    assert not compare(a7, b).ahead and verdict("ien", "base", a7, b) == "not separated"
+    # winning every sequence by less than the seed range is not ahead either
+    wide = _runs(BASE, (0.0, 0.1, 0.2))  # range 0.2
+    bw = _group([np.mean(list(r.values())) for r in wide], wide)
+    c = compare(a, bw)
+    assert c.gap < c.spread and not c.ahead
+
+
+def test_needed_wins_scale_with_the_split():
+    assert [needed_wins(n) for n in (11, 3, 22, 1)] == [8, 3, 16, 1]
+
+
+def test_runs_on_different_sequences_are_refused():
+    with pytest.raises(TrackingError, match="same sequences"):
+        seed_group([(0.5, {"a": 0.5}), (0.4, {"b": 0.4})])
+
+
+@pytest.fixture
+def bench(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    import bench_dcf
+
+    return bench_dcf
+
+
+def test_variant_syntax(bench, tmp_path):
+    weights = tmp_path / "w.safetensors"
+    v = bench.parse_variant(f"ien0=configs/dcf_ien.yaml:{weights}@rotation.enabled=true, rotation.method=reencode")
+    assert (v.label, v.spec.spec, v.spec.checkpoint, v.spec.seed) == ("ien0", "configs/dcf_ien.yaml", str(weights),
+                                                                      None)
+    assert v.spec.overrides == ("tracker.rotation.enabled=true", "tracker.rotation.method=reencode")
+    r = bench.parse_variant("rand0=configs/dcf_ien.yaml:random:0")
+    assert (r.spec.checkpoint, r.spec.seed, r.weights) == (None, 0, "random s0")
+    assert "random weights (torch seed 0)" in r.describe()
+    assert bench.parse_variant("cv=csrt").weights == "none"
+    assert bench.parse_variant("s=siamfc_ien@scale_num=1").spec.overrides == ("tracker.scale_num=1",)
+    swept = bench.swept([v, r], ["interp_factor", "0.005", "0.02"])
+    assert [s.label for s in swept] == ["ien0@interp_factor=0.005", "ien0@interp_factor=0.02",
+                                        "rand0@interp_factor=0.005", "rand0@interp_factor=0.02"]
+    assert swept[1].spec.overrides[-1] == "tracker.interp_factor=0.02" and swept[3].spec.seed == 0
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x=configs/dcf_ien.yaml", "has no trained weights"),
+    ("x=configs/dcf_ien.yaml:random", "need a seed"),
+    ("x=siamfc_ien:random:0", "ships trained weights"),
+    ("x=csrt:random:0", "has no network"),
+    ("configs/dcf_ien.yaml", "expected LABEL=TRACKER"),
+    ("x=siamfc_ien@", "expected LABEL=TRACKER"),
+])
+def test_bad_variants_are_messages(bench, text, message):
+    with pytest.raises(TrackingError, match=message):
+        bench.parse_variant(text)
+
+
+def test_split_names(bench):
+    assert bench.split_name("rot2") == ("validation-rot2", "validation", 2.0)
+    assert bench.split_name("tuning-rot0.5") == ("tuning-rot0.5", "tuning", 0.5)
+    assert bench.split_name("validation") == ("validation", "validation", None)
+    for bad in ("train", "rotx", "tuning-rot"):
+        with pytest.raises(TrackingError):
+            bench.split_name(bad)
+
+
+def test_groups_name_known_labels(bench):
+    assert bench.parse_groups(["ien=a,b"], ["a", "b", "c"]) == {"ien": ["a", "b"]}
+    with pytest.raises(TrackingError, match="no variant labelled z"):
+        bench.parse_groups(["ien=a,z"], ["a", "b"])

@@ -1,0 +1,112 @@
+"""``--set tracker.KEY=VALUE`` at test time (test_tracker, demo, the registry, the runner's TrackerSpec), and result
+caches keyed by what the tracker is built from rather than by its label."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from eval.runners.builtin import builtin_sequences
+from eval.runners.jobs import TrackerSpec
+from models.weights import save_weights
+
+REPO = Path(__file__).resolve().parents[1]
+DCF = str(REPO / "configs" / "dcf_ien.yaml")
+
+
+def _tool(name, *args):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env.pop("RANK", None), env.pop("WORLD_SIZE", None)
+    return subprocess.run([sys.executable, str(REPO / "tools" / f"{name}.py"), *map(str, args)], capture_output=True,
+                          text=True, env=env, timeout=300)
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("tracker.bogus=1", "tracker: unknown key(s) bogus; valid keys:"),
+    ("tracker.rotation.methd=reencode", "tracker.rotation: unknown key(s) methd"),
+    ("model.width=2", "expected tracker.KEY=VALUE"),
+    ("tracker.scale_num=two", "tracker.scale_num: expected an integer"),
+])
+def test_a_wrong_setting_is_one_line_and_exit_2(tmp_path, setting, message):
+    proc = _tool("test_tracker", "--builtin", "--tracker", "siamfc_ien", "--builtin-sequences", "1",
+                 "--builtin-frames", "2", "--results", tmp_path, "--no-progress", "--set", setting)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+    assert not any(tmp_path.iterdir())  # refused before anything ran
+
+
+def test_demo_refuses_a_wrong_setting_in_one_line(tmp_path):
+    proc = _tool("demo", "--images", tmp_path, "--no-display", "--init", "1,1,5,5", "--set", "tracker.bogus=1")
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unknown key(s) bogus" in lines[0], proc.stderr
+
+
+def test_a_setting_reaches_the_tracker_run_by_test_tracker(tmp_path):
+    """scale_num=1 removes the scale search, so the tracked box keeps its first size; the results go to a folder
+    named after the setting, apart from the plain tracker's."""
+    proc = _tool("test_tracker", "--builtin", "--tracker", "siamfc_ien", "--builtin-sequences", "1",
+                 "--builtin-frames", "6", "--results", tmp_path, "--no-progress", "--set", "tracker.scale_num=1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    [folder] = (tmp_path / "synthetic-1x6").iterdir()
+    assert folder.name == "siamfc_ien+scale_num=1"
+    boxes = np.loadtxt(next(folder.glob("*.txt")), delimiter=",")
+    assert boxes.shape == (6, 4)
+    np.testing.assert_allclose(boxes[1:, 2:], np.repeat(boxes[:1, 2:], 5, axis=0), atol=1e-3)
+    assert np.abs(np.diff(boxes[:, :2], axis=0)).max() > 0  # it did track: the box moved
+
+
+def test_settings_and_seed_reach_the_built_tracker():
+    spec = TrackerSpec(DCF, None, "cpu", ("tracker.rotation.enabled=true", "tracker.rotation.method=reencode",
+                                          "tracker.interp_factor=0.05"), seed=3)
+    tracker = spec.build()
+    assert tracker.cfg.rotation.enabled and tracker.cfg.rotation.method == "reencode"
+    assert tracker.cfg.interp_factor == 0.05
+    assert tracker.name == "dcf_ien+rotation.enabled=true,rotation.method=reencode,interp_factor=0.05"
+    plain = TrackerSpec(DCF).build()
+    assert not plain.cfg.rotation.enabled and plain.cfg.interp_factor == 0.01 and plain.name == "dcf_ien"
+    # the seed makes the random control reproducible, and another seed gives other weights
+    again = spec.build().model.state_dict()
+    other = TrackerSpec(DCF, seed=4).build().model.state_dict()
+    for key, value in tracker.model.state_dict().items():
+        assert torch.equal(value, again[key])
+    assert any(not torch.equal(value, other[key]) for key, value in tracker.model.state_dict().items())
+
+
+def test_the_cache_key_follows_the_weights_bytes_settings_and_seed(tmp_path):
+    weights = tmp_path / "model.safetensors"
+    torch.manual_seed(0)
+    save_weights(TrackerSpec(DCF).build().model, weights)
+    spec = TrackerSpec(DCF, str(weights))
+    first = spec.fingerprint()
+    assert first == TrackerSpec(DCF, str(weights), "cuda").fingerprint()  # the device is not part of it
+    torch.manual_seed(1)
+    save_weights(TrackerSpec(DCF).build().model, weights)  # same path, same label, other weights
+    assert spec.fingerprint() != first
+    assert TrackerSpec(DCF, str(weights), overrides=("tracker.interp_factor=0.02",)).fingerprint() != \
+        spec.fingerprint()
+    assert TrackerSpec(DCF, seed=0).fingerprint() != TrackerSpec(DCF, seed=1).fingerprint()
+
+
+def test_replaced_weights_are_run_again_not_reused(tmp_path, monkeypatch):
+    """ien_common.onepass_report under one label: new weights in the same file get their own results."""
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    import ien_common
+
+    weights = tmp_path / "model.safetensors"
+    sequences = builtin_sequences(1, 8)
+    runs = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        save_weights(TrackerSpec(DCF).build().model, weights)
+        report, out_dir = ien_common.onepass_report("dcf", TrackerSpec(DCF, str(weights)), sequences, "bench",
+                                                    tmp_path / "results")
+        runs.append(out_dir)
+        assert report["overall"]["sequences"] == 1
+    assert runs[0] != runs[1] and runs[0].parent == runs[1].parent and runs[0].name.startswith("dcf-")
+    for out_dir in runs:  # each model's own results, not the first reused
+        assert (out_dir / f"{sequences[0].name}.txt").is_file()

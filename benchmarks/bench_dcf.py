@@ -238,7 +238,7 @@ def print_split(split: str, sequences, variants, measured: dict, groups: dict) -
         print(ien_common.table({name: {"mean": g.mean, "min": g.low, "max": g.high, "range": g.spread,
                                        "seeds": len(g.values)} for name, g in summaries.items()},
                                (("mean", "mean", ".3f"), ("min", "min", ".3f"), ("max", "max", ".3f"),
-                                ("range", "range", ".3f"), ("seeds", "seeds", "d"))))
+                                ("range", "range", ".3f"), ("seeds", "seeds", "d")), first="model"))
         for p in pairs:
             print(f"  {p['a']} vs {p['b']}: gap {p['gap']:+.3f} (seed range {p['spread']:.3f}), sequences won "
                   f"{p['wins_a']}/{p['sequences']} vs {p['wins_b']}/{p['sequences']} (ahead needs "
@@ -251,10 +251,9 @@ def print_split(split: str, sequences, variants, measured: dict, groups: dict) -
     per_seq = {v.label: {s.name: measured[v.label]["per_sequence"][s.name]["success_auc"] for s in sequences}
                for v in variants}
     if groups:
-        per_seq.update({f"{name}(mean)": g.per_sequence
-                        for name, g in out["success_auc"]["groups"].items()})
+        per_seq.update({f"{name}(mean)": g["per_sequence"] for name, g in out["success_auc"]["groups"].items()})
     print(ien_common.table({s.name: {label: col[s.name] for label, col in per_seq.items()} for s in sequences},
-                           tuple((label, label, ".3f") for label in per_seq)))
+                           tuple((label, label, ".3f") for label in per_seq), first="sequence"))
     return out
 
 

@@ -80,11 +80,12 @@ def onepass_report(label: str, spec, sequences, benchmark: str, results, workers
     return score("folder", sequences, out_dir), out_dir
 
 
-def table(rows: dict, columns) -> str:
-    """A plain-text table: ``rows`` maps a name to ``{column: value}``; ``columns`` are ``(key, header, fmt)``."""
-    width = max(len(name) for name in rows) + 2
+def table(rows: dict, columns, first: str = "tracker") -> str:
+    """A plain-text table: ``rows`` maps a name to ``{column: value}``; ``columns`` are ``(key, header, fmt)``;
+    ``first`` heads the column of row names."""
+    width = max(len(name) for name in list(rows) + [first]) + 2
     cell = [max(14, len(h) + 2) for _, h, _ in columns]
-    head = f"{'tracker':<{width}}" + "".join(f"{h:>{c}}" for (_, h, _), c in zip(columns, cell))
+    head = f"{first:<{width}}" + "".join(f"{h:>{c}}" for (_, h, _), c in zip(columns, cell))
     lines = [head]
     for name, values in rows.items():
         cells = "".join(f"{format(values[k], fmt) if values.get(k) is not None else 'n/a':>{c}}"

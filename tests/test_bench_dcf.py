@@ -1,7 +1,9 @@
 """The DCF benchmark's pieces: angle error against the known turn, the seed summary and the "ahead" rule, and the
 variant / split syntax of benchmarks/bench_dcf.py."""
+import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -160,3 +162,48 @@ def test_groups_name_known_labels(bench):
     assert bench.parse_groups(["ien=a,b"], ["a", "b", "c"]) == {"ien": ["a", "b"]}
     with pytest.raises(TrackingError, match="no variant labelled z"):
         bench.parse_groups(["ien=a,z"], ["a", "b"])
+
+
+def _still_sequence(folder, name, n=4):
+    """``n`` identical frames (a textured rectangle on grey, written as PNG) with the rectangle as ground truth."""
+    rng = np.random.default_rng(len(name))
+    img = np.full((90, 120, 3), 90, np.uint8)
+    img[25:55, 35:85] = rng.integers(0, 255, (30, 50, 3), dtype=np.uint8)
+    folder.mkdir()
+    frames = []
+    for i in range(n):
+        frames.append(folder / f"{i:04d}.png")
+        cv2.imwrite(str(frames[-1]), img)
+    return Sequence(name, frames, np.tile([35.0, 25.0, 50.0, 30.0], (n, 1)))
+
+
+def test_bench_dcf_end_to_end_on_a_small_rotated_split(bench, tmp_path, monkeypatch, capsys):
+    """Four random-weights variants (two seeds, rotation on and off) on two 4-frame rotated sequences: tables, seed
+    groups with a verdict, and a JSON whose figures agree with the printed per-sequence AUCs."""
+    sequences = [rotate_sequence(_still_sequence(tmp_path / n, n), 3.0) for n in ("A", "B")]
+    monkeypatch.setattr(bench, "split_sequences", lambda name: ("mini-rot3", sequences))
+    out_json = tmp_path / "figures.json"
+    config = "configs/dcf_ien.yaml"
+    code = bench.main(["--splits", "rot3", "--results", str(tmp_path / "results"), "--json", str(out_json),
+                       "--variants", f"r0={config}:random:0@rotation.enabled=true",
+                       f"r1={config}:random:1@rotation.enabled=true", f"p0={config}:random:0", f"p1={config}:random:1",
+                       "--group", "rot=r0,r1", "--group", "plain=p0,p1"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "r0: configs/dcf_ien.yaml, random weights (torch seed 0), settings tracker.rotation.enabled=true" in printed
+    assert "rot vs plain: gap" in printed and "poly AUC" in printed
+    report = json.loads(out_json.read_text())
+    split = report["splits"]["mini-rot3"]
+    for label in ("r0", "r1", "p0", "p1"):
+        figures, per = split["variants"][label]["figures"], split["variants"][label]["per_sequence"]
+        assert set(figures) == {"success_auc", "precision_20", "fps", "polygon_auc", "angle_error"}
+        assert figures["success_auc"] == pytest.approx(np.mean([per[s]["success_auc"] for s in "AB"]))
+        assert 0 <= figures["angle_error"] <= 180
+    # trackers without rotation report upright boxes: their angle error is the mean turn of frames 1..3
+    assert split["variants"]["p0"]["figures"]["angle_error"] == pytest.approx(np.mean(3.0 * np.arange(1, 4)))
+    groups = split["seed_groups"]["success_auc"]["groups"]
+    aucs = [split["variants"][label]["figures"]["success_auc"] for label in ("r0", "r1")]
+    assert groups["rot"]["mean"] == pytest.approx(np.mean(aucs)) and groups["rot"]["range"] == pytest.approx(
+        max(aucs) - min(aucs))
+    assert split["seed_groups"]["success_auc"]["comparisons"][0]["verdict"] in ("rot ahead", "plain ahead",
+                                                                                 "not separated")

@@ -1,27 +1,27 @@
 """``--set tracker.KEY=VALUE`` at test time (test_tracker, demo, the registry, the runner's TrackerSpec), and result
 caches keyed by what the tracker is built from rather than by its label."""
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from core.cli import run_tool
 from eval.runners.builtin import builtin_sequences
 from eval.runners.jobs import TrackerSpec
 from models.weights import save_weights
+from tool_modules import load_tool
 
 REPO = Path(__file__).resolve().parents[1]
 DCF = str(REPO / "configs" / "dcf_ien.yaml")
 
 
-def _tool(name, *args):
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    env.pop("RANK", None), env.pop("WORLD_SIZE", None)
-    return subprocess.run([sys.executable, str(REPO / "tools" / f"{name}.py"), *map(str, args)], capture_output=True,
-                          text=True, env=env, timeout=300)
+def _tool(name, monkeypatch, capsys, *args) -> tuple:
+    """Run ``tools/<name>.py`` in-process the way its command line does: ``(exit code, stdout, stderr)``."""
+    monkeypatch.delenv("RANK", raising=False), monkeypatch.delenv("WORLD_SIZE", raising=False)
+    code = run_tool(load_tool(name, monkeypatch).main, [str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 @pytest.mark.parametrize("setting, message", [
@@ -30,28 +30,29 @@ def _tool(name, *args):
     ("model.width=2", "expected tracker.KEY=VALUE"),
     ("tracker.scale_num=two", "tracker.scale_num: expected an integer"),
 ])
-def test_a_wrong_setting_is_one_line_and_exit_2(tmp_path, setting, message):
-    proc = _tool("test_tracker", "--builtin", "--tracker", "siamfc_ien", "--builtin-sequences", "1",
-                 "--builtin-frames", "2", "--results", tmp_path, "--no-progress", "--set", setting)
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], proc.stderr
+def test_a_wrong_setting_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, setting, message):
+    code, _, err = _tool("test_tracker", monkeypatch, capsys, "--builtin", "--tracker", "siamfc_ien",
+                         "--builtin-sequences", "1", "--builtin-frames", "2", "--results", tmp_path, "--no-progress",
+                         "--set", setting)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and message in lines[0], err
     assert not any(tmp_path.iterdir())  # refused before anything ran
 
 
-def test_demo_refuses_a_wrong_setting_in_one_line(tmp_path):
-    proc = _tool("demo", "--images", tmp_path, "--no-display", "--init", "1,1,5,5", "--set", "tracker.bogus=1")
-    assert proc.returncode == 2
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "unknown key(s) bogus" in lines[0], proc.stderr
+def test_demo_refuses_a_wrong_setting_in_one_line(tmp_path, monkeypatch, capsys):
+    code, _, err = _tool("demo", monkeypatch, capsys, "--images", tmp_path, "--no-display", "--init", "1,1,5,5",
+                         "--set", "tracker.bogus=1")
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "unknown key(s) bogus" in lines[0], err
 
 
-def test_a_setting_reaches_the_tracker_run_by_test_tracker(tmp_path):
+def test_a_setting_reaches_the_tracker_run_by_test_tracker(tmp_path, monkeypatch, capsys):
     """scale_num=1 removes the scale search, so the tracked box keeps its first size; the results go to a folder
     named after the setting, apart from the plain tracker's."""
-    proc = _tool("test_tracker", "--builtin", "--tracker", "siamfc_ien", "--builtin-sequences", "1",
-                 "--builtin-frames", "6", "--results", tmp_path, "--no-progress", "--set", "tracker.scale_num=1")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, out, err = _tool("test_tracker", monkeypatch, capsys, "--builtin", "--tracker", "siamfc_ien",
+                           "--builtin-sequences", "1", "--builtin-frames", "6", "--results", tmp_path, "--no-progress",
+                           "--set", "tracker.scale_num=1")
+    assert code == 0, out + err
     [folder] = (tmp_path / "synthetic-1x6").iterdir()
     assert folder.name == "siamfc_ien+scale_num=1"
     boxes = np.loadtxt(next(folder.glob("*.txt")), delimiter=",")

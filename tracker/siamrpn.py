@@ -70,7 +70,10 @@ class SiamRPNTracker(SiameseTracker):
         cfg = self.cfg
         self.anchors = generate_anchors(cfg.anchor_stride, cfg.anchor_ratios, cfg.anchor_scales, score_size)
         k = len(self.anchors) // (score_size * score_size)
-        self.window = np.tile(cosine_window(score_size).reshape(-1), k)
+        # pysot blends probabilities with a Hann window peaking at 1 (SiamFC's window sums to 1 instead); a
+        # sum-1 window here would weigh the motion prior about 150 times too little
+        window = cosine_window(score_size)
+        self.window = np.tile((window / window.max()).reshape(-1), k)
 
     @torch.inference_mode()
     def step(self, image) -> TrackState:

@@ -7,10 +7,8 @@ from core.config import from_dict, load_yaml
 from core.errors import TrackingError
 from models.builder import ModelConfig, build_model
 from models.weights import load_weights, read_state_dict
-from tracker.siamfc import SiamFCTracker
-from tracker.siamrpn import SiamRPNTracker
+from tracker.kinds import TRACKERS_BY_KIND
 
-TRACKERS_BY_KIND = {"siamfc": SiamFCTracker, "siamrpn": SiamRPNTracker}
 SECTIONS = ("model", "tracker", "train", "data")
 
 

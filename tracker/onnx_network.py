@@ -98,3 +98,33 @@ def load_onnx_tracker(folder, threads=None, name=None):
     cfg = from_dict(cls.Config, manifest.get("tracker"), where)
     return cls(OnnxNetwork(folder, manifest, threads), cfg, name=name or manifest.get("name", Path(folder).name),
                where=where)
+
+
+BACKENDS = ("torch", "onnxruntime")
+
+
+def build_with_backend(spec: str, checkpoint=None, device="cpu", backend="onnxruntime", threads=None):
+    """A learned tracker whose network runs with onnxruntime: ``spec`` is an export folder (loaded as it is), or a
+    registered name or config, exported on the fly to a temporary folder (PyTorch is needed for that, once, but
+    never per frame; for repeated runs export once with tools/export_onnx.py). Trackers without a network (the
+    OpenCV baselines) have nothing to switch and run as they are."""
+    if backend not in BACKENDS:
+        raise TrackingError(f"--backend {backend}: expected one of {', '.join(BACKENDS)}")
+    import_onnxruntime()
+    if device != "cpu":
+        raise TrackingError(f"--backend onnxruntime runs on the CPU; drop --device {device}")
+    if is_export(spec):
+        if checkpoint is not None:
+            raise TrackingError(f"{spec}: an ONNX export carries its weights; drop --checkpoint")
+        return load_onnx_tracker(spec, threads)
+    import tempfile
+
+    from tracker.onnx_export import export_tracker
+    from tracker.registry import build_tracker
+
+    tracker = build_tracker(spec, checkpoint=checkpoint)
+    if getattr(tracker, "model", None) is None:
+        return tracker
+    with tempfile.TemporaryDirectory() as folder:
+        export_tracker(tracker, folder, {"tracker": spec, "checkpoint": checkpoint})
+        return load_onnx_tracker(folder, threads, name=tracker.name)  # sessions hold the graphs in memory

@@ -6,8 +6,8 @@ the network's GFLOP/s beside the cores' peak, and where the time outside the net
         [--threads 1 2] [--frames 20] [--sequence ../shared/data/OTB/Crossing] [--peak-gflops 190]
     python benchmarks/bench_tracker_speed.py --trackers siamfc_ien csrt --frames 60
 
-Default: the shipped IEN SiamFC, the untrained SiamRPN++ configs (randomly initialised; speed does not depend
-on the weights) and CSRT. A frame is one ``update`` (crops, network, post-processing); the first update after
+Default: the untrained architecture configs (randomly initialised; speed does not depend on the weights) and
+CSRT. A frame is one ``update`` (crops, network, post-processing); the first update after
 ``init`` is a warm-up and not timed. FLOPs are counted on the PyTorch network (torch.utils.flop_counter); the
 ONNX graphs are the same computation. The onnxruntime backend exports the network once per tracker (not timed)
 and runs it with ``intra_op_num_threads`` = the thread count; PyTorch and OpenCV get ``set_num_threads``. The
@@ -34,7 +34,8 @@ from core.errors import TrackingError  # noqa: E402
 from tracker.registry import build_tracker  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_TRACKERS = ("siamfc_ien", "configs/siamrpnpp_resnet18.yaml", "configs/siamrpnpp_resnet50.yaml", "csrt")
+DEFAULT_TRACKERS = ("configs/siamfc_alexnet.yaml", "configs/siamrpnpp_resnet18.yaml",
+                    "configs/siamrpnpp_resnet50.yaml", "csrt")
 #: what 2 cores of the development machine can do in float32 FMA (the issue's figure)
 PEAK_GFLOPS = 190.0
 

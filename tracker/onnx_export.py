@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from core.config import to_dict
 from core.errors import TrackingError
 from tracker.onnx_network import FORMAT, MANIFEST, import_onnxruntime
 from tracker.torch_graphs import tracker_graphs
@@ -78,14 +79,8 @@ def export_tracker(tracker, output, source: dict) -> Path:
         parts[part] = {"file": path.name, "inputs": _io(in_names, [t.numpy() for t in inputs]),
                        "outputs": _io(out_names, expected)}
     manifest = {"format": FORMAT, "name": tracker.name, "facts": graphs.facts,
-                "tracker": _plain(tracker.cfg), "parts": parts,
+                "tracker": to_dict(tracker.cfg), "parts": parts,
                 "source": {**source, "torch": torch.__version__, "opset": OPSET, "parity": parity}}
     path = output / MANIFEST
     path.write_text(json.dumps(manifest, indent=1) + "\n")
     return path
-
-
-def _plain(cfg) -> dict:
-    import dataclasses
-
-    return dataclasses.asdict(cfg)

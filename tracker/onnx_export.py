@@ -30,23 +30,6 @@ def import_onnx():
     return onnx
 
 
-def siamese_examples(graphs, seed: int = 0) -> dict:
-    """``part -> (input names, example tensors, output names)`` for the template -> search -> head chain: random
-    uint8 crops of the fixed shapes, and the head fed one rotation step of the template outputs with the search
-    outputs (what the tracker feeds it every frame)."""
-    gen = torch.Generator().manual_seed(seed)
-    crops = {part: torch.randint(0, 256, shape, dtype=torch.uint8, generator=gen)
-             for part, shape in graphs.crop_shapes.items()}
-    with torch.no_grad():
-        z = graphs.parts["template"](crops["template"])
-        x = graphs.parts["search"](crops["search"])
-    z_names = [f"template_{i}" for i in range(len(z))]
-    x_names = [f"features_{i}" for i in range(len(x))]
-    return {"template": (["crops"], (crops["template"],), z_names),
-            "search": (["crops"], (crops["search"],), x_names),
-            "head": (z_names + x_names, tuple(t[:1] for t in z) + tuple(x), list(graphs.head_outputs))}
-
-
 def _io(names, arrays) -> list:
     return [{"name": n, "shape": list(a.shape), "dtype": str(a.dtype)} for n, a in zip(names, arrays)]
 
@@ -65,7 +48,7 @@ def export_tracker(tracker, output, source: dict) -> Path:
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     parts, parity = {}, {}
-    for part, (in_names, inputs, out_names) in siamese_examples(graphs).items():
+    for part, (in_names, inputs, out_names) in graphs.examples().items():
         path = output / f"{part}.onnx"
         program = torch.onnx.export(graphs.parts[part], inputs, dynamo=True, opset_version=OPSET,
                                     input_names=in_names, output_names=out_names, verbose=False)

@@ -58,7 +58,8 @@ def read_manifest(folder) -> dict:
     kind = manifest.get("facts", {}).get("kind")
     if kind not in TRACKERS_BY_KIND:
         raise TrackingError(f"{path}: facts.kind {kind!r} is not one of {', '.join(TRACKERS_BY_KIND)}")
-    missing = [p for p in PARTS if not (Path(folder) / manifest["parts"].get(p, {}).get("file", "?")).is_file()]
+    parts = manifest.get("parts", {})
+    missing = [p for p in PARTS if not (Path(folder) / parts.get(p, {}).get("file", "?")).is_file()]
     if missing:
         raise TrackingError(f"{path}: the ONNX file of part(s) {', '.join(missing)} is missing")
     return manifest

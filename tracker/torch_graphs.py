@@ -5,7 +5,8 @@ crops included: the layout conversion is part of the graph.
 
 Adding a model kind (the DCF tracker, say) is one more entry in :data:`KINDS`: a function returning its
 :class:`TrackerGraphs` (its own part names, e.g. ``features`` and an FFT ``solve``/``detect``, which the dynamo
-exporter handles through ``rfft2``), with the example crop shapes the export traces with.
+exporter handles through ``rfft2``), overriding :meth:`TrackerGraphs.examples` where its parts are chained
+differently from template -> search -> head.
 """
 from dataclasses import dataclass
 
@@ -26,6 +27,22 @@ class TrackerGraphs:
     crop_shapes: dict
     head_outputs: list
     facts: dict
+
+    def examples(self, seed: int = 0) -> dict:
+        """``part -> (input names, example tensors, output names)`` to trace the export with: random uint8 crops
+        of the fixed shapes, and the head fed one rotation step of the template outputs with the search outputs
+        (what the tracker feeds it every frame)."""
+        gen = torch.Generator().manual_seed(seed)
+        crops = {part: torch.randint(0, 256, shape, dtype=torch.uint8, generator=gen)
+                 for part, shape in self.crop_shapes.items()}
+        with torch.no_grad():
+            z = self.parts["template"](crops["template"])
+            x = self.parts["search"](crops["search"])
+        z_names = [f"template_{i}" for i in range(len(z))]
+        x_names = [f"features_{i}" for i in range(len(x))]
+        return {"template": (["crops"], (crops["template"],), z_names),
+                "search": (["crops"], (crops["search"],), x_names),
+                "head": (z_names + x_names, tuple(t[:1] for t in z) + tuple(x), list(self.head_outputs))}
 
 
 def _as_tuple(out) -> tuple:

@@ -2,6 +2,7 @@
 
     python tools/demo.py [--camera 0 | --video FILE | --images DIR] [--tracker NAME_OR_CONFIG]
                          [--checkpoint PATH] [--init x,y,w,h] [--output out.mp4] [--log boxes.txt] [--no-display]
+                         [--backend torch|onnxruntime] [--threads N]
 
 The initial box comes from ``--init`` (0-based pixels) or is drawn with the mouse on the first frame. While
 tracking: ``r`` re-selects the target on the current frame, space pauses and resumes, ``q`` or Esc quits (so does
@@ -26,6 +27,7 @@ from tqdm import tqdm
 from core.cli import run_tool
 from core.errors import TrackingError
 from datasets.frame_source import open_frame_source
+from tracker.backend_cli import add_backend_arguments, check_backend_arguments
 from tracker.overlay import draw_state
 from tracker.registry import available, build_tracker
 
@@ -54,11 +56,13 @@ def parse_args(argv):
     )
     parser.add_argument("--checkpoint", metavar="PATH", help="weights for a config tracker")
     parser.add_argument("--device", default="cpu", help="torch device for learned trackers (default: cpu)")
+    add_backend_arguments(parser)
     parser.add_argument("--init", metavar="x,y,w,h", help="initial box, 0-based pixels (default: draw it)")
     parser.add_argument("--output", metavar="FILE", help="write the annotated video (.mp4, .avi, ...)")
     parser.add_argument("--log", metavar="FILE", help="write index,x,y,w,h,score per frame")
     parser.add_argument("--no-display", action="store_true", help="run without a window (needs --init)")
     args = parser.parse_args(argv)
+    check_backend_arguments(args)
     if args.camera is None and args.video is None and args.images is None:
         args.camera = 0
     return args
@@ -195,7 +199,8 @@ def main(argv=None) -> int:
         raise TrackingError("--no-display needs --init x,y,w,h (there is no window to draw the box in)")
     if display:
         require_display()
-    tracker = build_tracker(args.tracker, checkpoint=args.checkpoint, device=args.device)
+    tracker = build_tracker(args.tracker, checkpoint=args.checkpoint, device=args.device,
+                            backend=args.backend, threads=args.threads)
 
     with ExitStack() as stack:
         source = stack.enter_context(open_frame_source(args.camera, args.video, args.images))

@@ -5,6 +5,7 @@
     python tools/test_tracker.py --tracker siamfc --dataset GOT10k-test --root data/GOT-10k --zip
     python tools/test_tracker.py --tracker siamfc --dataset OTB100 --root data/OTB100 --rotate 1   # rotated OTB
     python tools/test_tracker.py --builtin            # shipped trackers and CSRT on the built-in benchmark
+    python tools/test_tracker.py --builtin --tracker exports/siamfc_ien --backend onnxruntime --threads 2
 
 ``--builtin`` needs nothing downloaded: the trackers of ``eval.runners.builtin.BUILTIN_TRACKERS`` (or those named
 by ``--tracker``) run one after another on deterministic synthetic sequences with rotation and scale change
@@ -29,6 +30,7 @@ import _bootstrap  # noqa: F401
 
 from core.cli import run_tool
 from core.errors import TrackingError
+from tracker.backend_cli import add_backend_arguments, check_backend_arguments
 
 
 def parse_args(argv):
@@ -39,6 +41,7 @@ def parse_args(argv):
                    f"with --builtin one or more (default: {' '.join(BUILTIN_TRACKERS)})")
     p.add_argument("--checkpoint", help="model weights (overrides a name's shipped weights)")
     p.add_argument("--device", default="cpu", help="torch device for learned trackers (default: cpu)")
+    add_backend_arguments(p)
     p.add_argument("--dataset", help="benchmark name (datasets.benchmarks.BENCHMARK_NAMES) or folder")
     p.add_argument("--root", help="the benchmark's folder")
     p.add_argument("--builtin", action="store_true",
@@ -57,6 +60,7 @@ def parse_args(argv):
     p.add_argument("--zip", action="store_true", help="GOT-10k: also write the zip the evaluation server accepts")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
+    check_backend_arguments(args)
     if args.workers < 1:
         raise TrackingError(f"--workers {args.workers}: expected 1 or more")
     if args.builtin:
@@ -107,7 +111,7 @@ def run_dataset(args) -> int:
         benchmark = rotated_dataset_name(dataset, args.rotate)
 
     results = Path(args.results or "results")
-    spec = TrackerSpec(args.tracker[0], args.checkpoint, args.device)
+    spec = TrackerSpec(args.tracker[0], args.checkpoint, args.device, args.backend, args.threads)
     name, out_dir, status = _run_tracker(spec, spec.build(), dataset, benchmark, sequences, results, args)
     if status != "complete":
         return 1 if status == "failed" else 0
@@ -142,7 +146,7 @@ def run_builtin(args) -> int:
         if not names:
             raise TrackingError("none of the built-in trackers is available; name some with --tracker")
     names = list(dict.fromkeys(names))
-    specs = [TrackerSpec(n, args.checkpoint, args.device) for n in names]
+    specs = [TrackerSpec(n, args.checkpoint, args.device, args.backend, args.threads) for n in names]
     trackers = [spec.build() for spec in specs]  # every name checked before any runs
     sequences = builtin_sequences(args.builtin_sequences, args.builtin_frames)
     benchmark = builtin_benchmark_name(args.builtin_sequences, args.builtin_frames)

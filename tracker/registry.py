@@ -39,12 +39,19 @@ def available() -> list:
     return sorted(TRACKERS)
 
 
-def build_tracker(spec: str, checkpoint: Optional[str] = None, device: str = "cpu"):
+def build_tracker(spec: str, checkpoint: Optional[str] = None, device: str = "cpu", backend: str = "torch",
+                  threads: Optional[int] = None):
     """Build a tracker from a registered name or a config file path.
 
     ``checkpoint`` overrides a name's shipped weights. Unknown names raise a :class:`TrackingError` that lists
-    the valid ones.
+    the valid ones. ``backend`` ``onnxruntime`` runs the network from ONNX files with ``threads`` threads per
+    session (``spec`` may then also be a folder of tools/export_onnx.py; see
+    :func:`tracker.onnx_network.build_with_backend`).
     """
+    if backend != "torch":
+        from tracker.onnx_network import build_with_backend
+
+        return build_with_backend(spec, checkpoint, device, backend, threads)
     if spec in TRACKERS:
         entry = TRACKERS[spec]
         if ":" in entry.target:

@@ -31,14 +31,18 @@ GOT10K_REPETITIONS = 3
 
 @dataclass(frozen=True)
 class TrackerSpec:
-    """How to build the tracker under test (``--tracker``, ``--checkpoint``, device)."""
+    """How to build the tracker under test (``--tracker``, ``--checkpoint``, device, ``--backend``,
+    ``--threads``)."""
 
     spec: str
     checkpoint: Optional[str] = None
     device: str = "cpu"
+    backend: str = "torch"
+    threads: Optional[int] = None
 
     def build(self):
-        return build_tracker(self.spec, checkpoint=self.checkpoint, device=self.device)
+        return build_tracker(self.spec, checkpoint=self.checkpoint, device=self.device, backend=self.backend,
+                             threads=self.threads)
 
 
 class _Job(ABC):

@@ -6,7 +6,7 @@ per frame (torch.utils.flop_counter) for the Siamese ones, beside OpenCV's CSRT.
     python benchmarks/bench_tracker_speed.py --trackers siamfc_ien siamfc_base siamfc_rotaug siamfc_ien_hetero csrt --frames 60
 
 Default: the untrained architecture configs (randomly initialised; speed does not depend on the weights) and
-CSRT. A frame is one ``update`` (crops, forward pass, post-processing); the first update after ``init`` is a
+CSRT; the table's weights column says which trackers ran with random weights. A frame is one ``update`` (crops, forward pass, post-processing); the first update after ``init`` is a
 warm-up and not timed. The machine's load average is printed before and after: on a shared machine every figure
 is a lower bound of what an idle machine does.
 """
@@ -27,9 +27,11 @@ from tqdm import tqdm  # noqa: E402
 
 from core.cli import run_tool  # noqa: E402
 from core.errors import TrackingError  # noqa: E402
-from tracker.registry import build_tracker  # noqa: E402
+from tracker.registry import build_tracker, weights_kind  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+#: the weights column: speed does not depend on the weights, but a random network's figures must say so
+WEIGHTS = {"trained": "trained", "random": "random weights", "none": "none (OpenCV)"}
 DEFAULT_TRACKERS = ("configs/siamfc_alexnet.yaml", "configs/siamrpnpp_resnet18.yaml",
                     "configs/siamrpnpp_resnet50.yaml", "csrt")
 
@@ -54,9 +56,14 @@ def time_updates(update, frames) -> float:
     return (len(frames) - 2) / (time.perf_counter() - start)
 
 
+def resolve(spec: str) -> str:
+    """A registered name as it is; a config path relative to the repository root made absolute."""
+    return str(REPO / spec) if spec.endswith((".yaml", ".yml")) else spec
+
+
 def measure(spec: str, frames, box) -> tuple:
     """``(fps, network FLOPs per frame or None)`` of a registered tracker name or a config file."""
-    tracker = build_tracker(str(REPO / spec) if spec.endswith((".yaml", ".yml")) else spec)
+    tracker = build_tracker(resolve(spec))
     tracker.init(frames[0], box)
     flops = None
     if hasattr(tracker, "model"):
@@ -73,7 +80,8 @@ def main(argv=None) -> int:
                         help="registered names or configs (relative to the repository root)")
     parser.add_argument("--frames", type=int, default=20, help="frames per tracker (init + warm-up + timed)")
     parser.add_argument("--threads", type=int, default=2, help="torch and OpenCV threads")
-    parser.add_argument("--sequence", type=Path, default=REPO.parent / "shared" / "data" / "OTB" / "Crossing")
+    parser.add_argument("--sequence", type=Path, default=REPO.parent / "shared" / "data" / "OTB" / "Crossing",
+                        help="an OTB-layout sequence folder (default: ../shared/data/OTB/Crossing)")
     args = parser.parse_args(argv)
     if args.frames < 3:
         raise TrackingError(f"--frames: need at least 3 (init, warm-up, one timed), got {args.frames}")
@@ -83,11 +91,12 @@ def main(argv=None) -> int:
     h, w = frames[0].shape[:2]
     print(f"{args.sequence.name}: {len(frames) - 2} timed frames of {w}x{h}, {args.threads} threads "
           f"(torch {torch.__version__}, OpenCV {cv2.__version__}); load average before: {os.getloadavg()[0]:.2f}")
-    rows = [(Path(spec).stem, *measure(spec, frames, box)) for spec in args.trackers]
-    print(f"{'tracker':<22}{'FPS':>8}{'GFLOPs/frame':>15}")
-    for name, fps, flops in rows:
+    rows = [(Path(spec).stem, WEIGHTS[weights_kind(resolve(spec))], *measure(spec, frames, box))
+            for spec in args.trackers]
+    print(f"{'tracker':<22}{'FPS':>8}{'GFLOPs/frame':>15}  weights")
+    for name, weights, fps, flops in rows:
         gflops = f"{flops / 1e9:.3f}" if flops is not None else "n/a"
-        print(f"{name:<22}{fps:>8.1f}{gflops:>15}")
+        print(f"{name:<22}{fps:>8.1f}{gflops:>15}  {weights}")
     print(f"load average after: {os.getloadavg()[0]:.2f} (on {os.cpu_count()} cores)")
     return 0
 

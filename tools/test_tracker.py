@@ -103,12 +103,10 @@ def parse_args(argv):
 def names_epilog() -> str:
     """The valid tracker and dataset names, trained trackers marked, for the end of ``--help``."""
     from datasets.benchmarks import BENCHMARK_NAMES
-    from tracker.registry import available, trained_names, untrained
+    from tracker.registry import available, weights_kind
 
-    trained = set(trained_names())
-    kinds = {name: "trained" if name in trained else "untrained" if untrained(name) else "OpenCV"
-             for name in available()}
-    trackers = ", ".join(f"{name} ({kind})" for name, kind in kinds.items())
+    kinds = {"trained": "trained", "random": "untrained", "none": "OpenCV"}
+    trackers = ", ".join(f"{name} ({kinds[weights_kind(name)]})" for name in available())
     return "\n".join(textwrap.fill(text, 110, subsequent_indent="  ")
                      for text in (f"trackers: {trackers}", f"datasets: {', '.join(BENCHMARK_NAMES)}"))
 

@@ -63,16 +63,21 @@ def _entry(spec: str) -> Optional[Entry]:
     raise TrackingError(f"unknown tracker {spec!r}; valid names: {', '.join(available())} (or a .yaml config)")
 
 
-def untrained(spec: str, checkpoint: Optional[str] = None) -> bool:
-    """True when ``spec`` is a learned tracker that would run with randomly initialised weights: a registered
-    network without shipped weights, or a config file, and no ``checkpoint``. OpenCV baselines have no learned
-    weights and are never untrained."""
+def weights_kind(spec: str, checkpoint: Optional[str] = None) -> str:
+    """What ``spec`` would track with: ``"none"`` (an OpenCV baseline: nothing learned), ``"trained"`` (its shipped
+    weights or ``checkpoint``) or ``"random"`` (a learned tracker, registered without shipped weights or given
+    as a config file, and no ``checkpoint``: randomly initialised)."""
     entry = _entry(spec)
-    if checkpoint is not None:
-        return False
-    if entry is None:
-        return True
-    return ":" not in entry.target and entry.checkpoint is None
+    if entry is not None and ":" in entry.target:
+        return "none"
+    if checkpoint is not None or (entry is not None and entry.checkpoint is not None):
+        return "trained"
+    return "random"
+
+
+def untrained(spec: str, checkpoint: Optional[str] = None) -> bool:
+    """True when ``spec`` is a learned tracker that would run with randomly initialised weights."""
+    return weights_kind(spec, checkpoint) == "random"
 
 
 def require_trained(spec: str, checkpoint: Optional[str] = None, random_weights: bool = False) -> bool:

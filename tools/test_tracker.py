@@ -43,7 +43,7 @@ import _bootstrap  # noqa: F401
 from core.cli import run_tool
 from core.device import add_device_argument, choose_device
 from core.errors import TrackingError
-from tracker.registry import RANDOM_SUFFIX
+from tracker.registry import RANDOM_SUFFIX, require_trained_all
 
 
 def parse_args(argv):
@@ -126,8 +126,6 @@ def run_dataset(args) -> int:
     from eval.runners.jobs import TrackerSpec
     from eval.runners.submission import write_got10k_zip
 
-    from tracker.registry import require_trained_all
-
     [random_weights] = require_trained_all(args.tracker, args.checkpoint, args.random_weights)
     dataset = canonical_name(args.dataset)
     protocol = protocol_for(dataset)
@@ -171,7 +169,6 @@ def run_builtin(args) -> int:
     from eval.runners.builtin import (builtin_benchmark_name, builtin_sequences, runnable_trackers,
                                       unavailable_message)
     from eval.runners.jobs import TrackerSpec
-    from tracker.registry import require_trained_all
 
     names = args.tracker
     if names is None:

@@ -7,7 +7,7 @@ the network's GFLOP/s beside the cores' peak, and where the time outside the net
     python benchmarks/bench_tracker_speed.py --trackers siamfc_ien csrt --frames 60
 
 Default: the untrained architecture configs (randomly initialised; speed does not depend on the weights) and
-CSRT. A frame is one ``update`` (crops, network, post-processing); the first update after
+CSRT; the weights column says which trackers ran with random weights. A frame is one ``update`` (crops, network, post-processing); the first update after
 ``init`` is a warm-up and not timed. FLOPs are counted on the PyTorch network (torch.utils.flop_counter); the
 ONNX graphs are the same computation. The onnxruntime backend exports the network once per tracker (not timed)
 and runs it with ``intra_op_num_threads`` = the thread count; PyTorch and OpenCV get ``set_num_threads``. The
@@ -31,9 +31,11 @@ from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 from tracker_timing import CATEGORIES, profile_frames, time_frames  # noqa: E402  (benchmarks/, the script's folder)
 from core.cli import run_tool  # noqa: E402
 from core.errors import TrackingError  # noqa: E402
-from tracker.registry import build_tracker  # noqa: E402
+from tracker.registry import build_tracker, weights_kind  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+#: the weights column: speed does not depend on the weights, but a random network's figures must say so
+WEIGHTS = {"trained": "trained", "random": "random weights", "none": "none (OpenCV)"}
 DEFAULT_TRACKERS = ("configs/siamfc_alexnet.yaml", "configs/siamrpnpp_resnet18.yaml",
                     "configs/siamrpnpp_resnet50.yaml", "csrt")
 #: what 2 cores of the development machine can do in float32 FMA (the issue's figure)
@@ -108,7 +110,8 @@ def main(argv=None) -> int:
                         help="what runs the learned trackers' networks (both: the same frames through each)")
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2], help="thread counts to measure")
     parser.add_argument("--frames", type=int, default=20, help="frames per tracker (init + warm-up + timed)")
-    parser.add_argument("--sequence", type=Path, default=REPO.parent / "shared" / "data" / "OTB" / "Crossing")
+    parser.add_argument("--sequence", type=Path, default=REPO.parent / "shared" / "data" / "OTB" / "Crossing",
+                        help="an OTB-layout sequence folder (default: ../shared/data/OTB/Crossing)")
     parser.add_argument("--peak-gflops", type=float, default=PEAK_GFLOPS,
                         help=f"the cores' peak GFLOP/s the network's rate is compared with (default {PEAK_GFLOPS:g})")
     args = parser.parse_args(argv)
@@ -126,7 +129,8 @@ def main(argv=None) -> int:
             spec = str(REPO / spec) if spec.endswith((".yaml", ".yml")) else spec
             flops = network_flops(build_tracker(spec), frames, box)
             for backend, threads, tracker in variants(spec, args.backends, args.threads, Path(exports)):
-                rows.append((Path(spec).stem, backend, threads, flops, measure(tracker, frames, box, threads)))
+                rows.append((Path(spec).stem, WEIGHTS[weights_kind(spec)], backend, threads, flops,
+                             measure(tracker, frames, box, threads)))
     print_table(rows, args.peak_gflops)
     print(f"load average after: {os.getloadavg()[0]:.2f} (on {os.cpu_count()} cores)")
     return 0
@@ -135,15 +139,15 @@ def main(argv=None) -> int:
 def print_table(rows, peak: float) -> None:
     outside = [c for c in CATEGORIES if c != "network"] + ["other"]
     print(f"{'tracker':<20}{'backend':<13}{'thr':>4}{'FPS':>7}{'frame ms':>10}{'net ms':>8}{'GFLOP':>7}"
-          f"{'GFLOP/s':>9}{'of peak':>8}  outside the network, ms/frame: " + ", ".join(outside))
-    for name, backend, threads, flops, m in rows:
+          f"{'GFLOP/s':>9}{'of peak':>8}  weights; outside the network, ms/frame: " + ", ".join(outside))
+    for name, weights, backend, threads, flops, m in rows:
         net = m["network"]
         rate = flops / net / 1e9 if flops and net else None
         cells = [f"{m['frame'] * 1e3:>10.1f}", f"{net * 1e3:>8.1f}" if net else f"{'-':>8}",
                  f"{flops / 1e9:>7.2f}" if flops else f"{'-':>7}", f"{rate:>9.1f}" if rate else f"{'-':>9}",
                  f"{rate / peak:>8.0%}" if rate else f"{'-':>8}"]
         parts = ", ".join(f"{m['parts'][c] * 1e3:.1f}" for c in outside)
-        print(f"{name:<20}{backend:<13}{threads:>4}{1 / m['frame']:>7.1f}" + "".join(cells) + f"  {parts}")
+        print(f"{name:<20}{backend:<13}{threads:>4}{1 / m['frame']:>7.1f}" + "".join(cells) + f"  {weights}; {parts}")
 
 
 if __name__ == "__main__":

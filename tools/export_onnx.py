@@ -32,13 +32,6 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def has_weights(spec: str, checkpoint) -> bool:
-    """A checkpoint was given or the registered name ships one."""
-    from tracker.registry import TRACKERS
-
-    return checkpoint is not None or (spec in TRACKERS and TRACKERS[spec].checkpoint is not None)
-
-
 def _shapes(items) -> str:
     return ", ".join(f"{i['name']} {tuple(i['shape'])}" for i in items)
 
@@ -47,13 +40,12 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from tracker.onnx_export import export_tracker, import_onnx
     from tracker.onnx_network import import_onnxruntime
-    from tracker.registry import build_tracker
+    from tracker.registry import build_tracker, require_trained
 
     import_onnx()
     import_onnxruntime()
-    if not has_weights(args.tracker, args.checkpoint) and not args.random_weights:
-        raise TrackingError(f"--tracker {args.tracker} has no trained weights; give --checkpoint, or "
-                            "--random-weights to export it randomly initialised")
+    if require_trained(args.tracker, args.checkpoint, args.random_weights):
+        print(f"warning: {args.tracker} is exported with random weights", file=sys.stderr)
     if (args.output / "tracker.json").exists():
         print(f"note: replacing the export in {args.output}", file=sys.stderr)
     tracker = build_tracker(args.tracker, checkpoint=args.checkpoint)

@@ -24,7 +24,8 @@ def main(argv=None) -> int:
                         default=list(ien_common.SHIPPED) + ["csrt"],
                         help="registered trackers, or LABEL=NAME:WEIGHTS for other weights of a registered network")
     parser.add_argument("--workers", type=int, default=2, help="sequences tracked in parallel (1 thread each)")
-    parser.add_argument("--results", default=str(ien_common.REPO / "results" / "ien_benchmarks"))
+    parser.add_argument("--results", default=str(ien_common.REPO / "results" / "ien_benchmarks"),
+                        help="where tracking results are cached (default: results/ien_benchmarks)")
     args = parser.parse_args(argv)
     sequences = ien_common.validation_sequences()
     rows = {ien_common.parse_variant(name)[0]:

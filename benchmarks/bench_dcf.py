@@ -43,6 +43,7 @@ import ien_common
 import numpy as np
 
 from core.cli import run_tool
+from core.device import add_device_argument, choose_device
 from core.errors import TrackingError
 
 #: the tuning split: UAV sequences the DCF configs exclude from training (configs/dcf_ien.yaml)
@@ -62,17 +63,16 @@ class Variant:
     @property
     def weights(self) -> str:
         """What the tracker runs with, for tables: trained weights, random weights (seed) or none (OpenCV)."""
-        from tracker.registry import build_inputs
+        from tracker.registry import weights_kind
 
         if self.spec.seed is not None:
             return f"random s{self.spec.seed}"
-        config, weights = build_inputs(self.spec.spec, self.spec.checkpoint)
-        return "trained" if weights is not None else "none"
+        return weights_kind(self.spec.spec, self.spec.checkpoint)
 
     def describe(self) -> str:
         from tracker.registry import build_inputs
 
-        config, weights = build_inputs(self.spec.spec, self.spec.checkpoint)
+        weights = build_inputs(self.spec.spec, self.spec.checkpoint)[1]
         if self.spec.seed is not None:
             what = f"random weights (torch seed {self.spec.seed})"
         elif weights is not None:
@@ -86,7 +86,7 @@ class Variant:
 def parse_variant(text: str, device: str = "cpu") -> Variant:
     """``LABEL=TRACKER[:WEIGHTS | :random:SEED][@KEY=VALUE,...]`` (module docstring) -> :class:`Variant`."""
     from eval.runners.jobs import TrackerSpec
-    from tracker.registry import build_inputs
+    from tracker.registry import weights_kind
 
     form = "expected LABEL=TRACKER[:WEIGHTS | :random:SEED][@KEY=VALUE,...]"
     label, _, rest = text.partition("=")
@@ -101,15 +101,15 @@ def parse_variant(text: str, device: str = "cpu") -> Variant:
         except ValueError:
             raise TrackingError(f"variant {text!r}: random weights need a seed, e.g. {tracker}:random:0") from None
         weights = ""
-    config, shipped = build_inputs(tracker, weights or None)
-    if seed is not None and (config is None or shipped is not None):
+    kind = weights_kind(tracker, weights or None)
+    if seed is not None and kind != "random":
         raise TrackingError(f"variant {text!r}: random:SEED is for a config without weights; {tracker} "
-                            f"{'has no network' if config is None else 'ships trained weights'}")
-    if seed is None and config is not None and shipped is None:
+                            f"{'has no network' if kind == 'none' else 'ships trained weights'}")
+    if seed is None and kind == "random":
         raise TrackingError(f"variant {text!r}: {tracker} has no trained weights; give :WEIGHTS, or :random:SEED "
                             "for a random-weights control")
     overrides = tuple(f"tracker.{s.strip()}" for s in SETTING_SEPARATOR.split(settings)) if at else ()
-    return Variant(label, TrackerSpec(tracker, weights or None, device, overrides, seed))
+    return Variant(label, TrackerSpec(tracker, weights or None, device, overrides=overrides, seed=seed))
 
 
 def swept(variants, sweep) -> list:
@@ -268,7 +268,7 @@ def parse_args(argv):
     parser.add_argument("--group", action="append", default=[], metavar="NAME=LABEL,LABEL,...",
                         help="the seeds of one model, for mean, range and the ahead rule (repeatable)")
     parser.add_argument("--workers", type=int, default=1, help="sequences tracked in parallel (default: 1)")
-    parser.add_argument("--device", default="cpu", help="torch device (default: cpu)")
+    add_device_argument(parser)
     parser.add_argument("--results", default=str(ien_common.REPO / "results" / "dcf"),
                         help="results cache and reports folder (default: results/dcf)")
     parser.add_argument("--json", help="where to write all figures (default: <results>/reports/bench_dcf-<time>.json)")
@@ -280,7 +280,8 @@ def parse_args(argv):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    variants = swept([parse_variant(t, args.device) for t in args.variants], args.sweep)
+    device = str(choose_device(args.device))
+    variants = swept([parse_variant(t, device) for t in args.variants], args.sweep)
     labels = [v.label for v in variants]
     if len(set(labels)) != len(labels):
         raise TrackingError(f"variant labels must differ: {' '.join(labels)}")

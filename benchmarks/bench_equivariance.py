@@ -30,7 +30,7 @@ from models.equivariance.metric import ErrorSum, equivariance_error, probe_image
 from models.equivariance.taps import FeatureTaps
 from models.equivariance.reference import reference_for
 from models.preprocess import images_to_tensor
-from tracker.registry import build_tracker
+from tracker.registry import build_tracker, untrained
 
 
 def probe_crops(sequences, frames_per_sequence: int, size: int, context: float = 0.5):
@@ -80,16 +80,20 @@ def layer_errors(model, group: str, x):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trackers", nargs="+", default=list(ien_common.SHIPPED))
-    parser.add_argument("--groups", nargs="+", default=["C4", "C8"])
+    parser.add_argument("--trackers", nargs="+", default=list(ien_common.SHIPPED),
+                        help="registered Siamese trackers; the first is the one the others are divided by "
+                             f"(default: {' '.join(ien_common.SHIPPED)})")
+    parser.add_argument("--groups", nargs="+", default=["C4", "C8"], help="rotation groups (default: C4 C8)")
     parser.add_argument("--frames", type=int, default=2, help="probe frames per validation sequence")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default: 1)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     sequences = ien_common.validation_sequences()
     x = probe_crops(sequences, args.frames, 255)
     z = probe_crops(sequences, args.frames, 127)
     models = {name: build_tracker(name).model for name in args.trackers}
+    for name in filter(untrained, args.trackers):
+        print(f"{name}: random weights (no trained weights)")
     print(f"{len(x)} probe crops from {len(sequences)} validation sequences ({args.frames} frames each)")
     for group in args.groups:
         errors = {}

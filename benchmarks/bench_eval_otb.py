@@ -62,8 +62,9 @@ def best_of(fn, repeat):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
-    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"),
+                   help="the shared data folder holding OTB100/ (default: ../shared/data)")
+    p.add_argument("--repeat", type=int, default=3, help="timed repetitions, the best reported (default: 3)")
     args = p.parse_args()
     root = Path(args.data) / "OTB100"
     start = time.perf_counter()

@@ -45,8 +45,8 @@ def build_train_split(root, sequences, frames):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sequences", type=int, default=10000)
-    parser.add_argument("--frames", type=int, default=5)
+    parser.add_argument("--sequences", type=int, default=10000, help="sequences in the train split (default: 10000)")
+    parser.add_argument("--frames", type=int, default=5, help="frames per sequence (default: 5)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="got10k_listing_") as root:
         build_train_split(root, args.sequences, args.frames)

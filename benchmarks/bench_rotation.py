@@ -30,7 +30,8 @@ def main(argv=None) -> int:
                         help="registered trackers, or LABEL=NAME:WEIGHTS for other weights of a registered network")
     parser.add_argument("--step", type=float, default=1.0, help="degrees per frame of the rotated split")
     parser.add_argument("--workers", type=int, default=2, help="sequences tracked in parallel (1 thread each)")
-    parser.add_argument("--results", default=str(ien_common.REPO / "results" / "ien_benchmarks"))
+    parser.add_argument("--results", default=str(ien_common.REPO / "results" / "ien_benchmarks"),
+                        help="where tracking results are cached (default: results/ien_benchmarks)")
     args = parser.parse_args(argv)
     rotated = [rotate_sequence(s, args.step) for s in ien_common.validation_sequences()]
     synthetic = builtin_sequences()

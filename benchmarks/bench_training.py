@@ -47,8 +47,10 @@ def _rate(label, batches, batch_size, fn):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", default="configs/siamfc_small.yaml")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--config", default="configs/siamfc_small.yaml",
+                        help="training config (default: configs/siamfc_small.yaml)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a config value, e.g. train.mode=plain (repeatable)")
     parser.add_argument("--steps", type=int, default=20, help="batches timed in each measurement (+1 warm-up)")
     parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
     args = parser.parse_args(argv)

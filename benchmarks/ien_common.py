@@ -38,9 +38,12 @@ def validation_sequences(data_root=DATA) -> list:
 
 def parse_variant(text: str) -> tuple:
     """``LABEL=NAME:WEIGHTS`` (a registered tracker with other weights, e.g. another training seed) ->
-    ``(label, name, weights)``; a plain ``NAME`` -> ``(NAME, NAME, None)``."""
+    ``(label, name, weights)``; a plain ``NAME`` -> ``(NAME, NAME, None)``. A tracker without trained weights
+    is labelled ``NAME-random``, so its rows and cached results say "random weights"."""
+    from tracker.registry import RANDOM_SUFFIX, untrained
+
     if "=" not in text:
-        return text, text, None
+        return text + (RANDOM_SUFFIX if untrained(text) else ""), text, None
     label, _, rest = text.partition("=")
     name, sep, weights = rest.partition(":")
     if not (label and name and sep and weights):
@@ -55,8 +58,11 @@ def onepass_scores(tracker: str, sequences, benchmark: str, results, workers: in
     with the evaluation harness (:func:`onepass_report`); returns the harness's overall figures
     (``success_auc``, ``precision_20``, ``fps``, ...)."""
     from eval.runners.jobs import TrackerSpec
+    from tracker.registry import untrained
 
     label, name, weights = parse_variant(tracker)
+    if untrained(name, weights):
+        print(f"{label}: random weights ({name} has no trained weights)", file=sys.stderr)
     return onepass_report(label, TrackerSpec(name, weights), sequences, benchmark, results, workers)[0]["overall"]
 
 

@@ -59,11 +59,11 @@ def _table(out: str) -> dict:
 
 def test_builtin_compares_trackers_and_resumes(tool, small_siamfc, tmp_path, capsys):
     results = tmp_path / "results"
-    argv = ["--builtin", "--tracker", "csrt", str(small_siamfc), "--results", str(results), *SMALL]
+    argv = ["--builtin", "--tracker", "csrt", str(small_siamfc), "--random-weights", "--results", str(results), *SMALL]
     assert run_tool(tool.main, argv) == 0
     first = capsys.readouterr().out
     rows = _table(first)
-    assert set(rows) == {"csrt", "small_siamfc"}
+    assert set(rows) == {"csrt", "small_siamfc-random"}  # the untrained config's row says so
     for auc, prec, fps in rows.values():
         assert 0.0 <= auc <= 1.0 and 0.0 <= prec <= 1.0 and fps > 0
     # CSRT follows these distractor-free targets: most frames overlap the ground truth
@@ -106,6 +106,14 @@ def test_unknown_tracker_lists_valid_names(tool, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no_such_tracker" in err and re.search(r"valid names: .*csrt.*kcf", err)
     assert not any(tmp_path.iterdir())  # every name is checked before anything runs
+
+
+def test_builtin_refuses_an_untrained_config_before_running_anything(tool, small_siamfc, tmp_path, capsys):
+    argv = ["--builtin", "--tracker", "csrt", str(small_siamfc), "--results", str(tmp_path / "results"), *SMALL]
+    assert run_tool(tool.main, argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {small_siamfc} has no trained weights") and err.count("\n") == 1
+    assert not (tmp_path / "results").exists()
 
 
 def test_builtin_refuses_dataset_options(tool, capsys):

@@ -127,6 +127,22 @@ def test_bad_input_gives_message_and_nonzero_exit(clip, tmp_path, case):
         assert message in result.stderr
 
 
+def test_a_tracker_without_trained_weights_is_refused_unless_opted_in(clip, tmp_path):
+    video, truth = clip
+    init = ",".join(map(str, truth[0]))
+    refused = run_demo("--video", video, "--tracker", "siamrpnpp", "--init", init, "--no-display")
+    assert refused.returncode == 2 and refused.stdout == "" and refused.stderr.count("\n") == 1
+    assert refused.stderr.startswith("error: siamrpnpp has no trained weights")
+    assert "siamfc_ien" in refused.stderr and "--checkpoint" in refused.stderr and "--random-weights" in refused.stderr
+
+    log = tmp_path / "boxes.txt"
+    opted = run_demo("--video", video, "--tracker", "siamfc", "--random-weights", "--init", init, "--no-display",
+                     "--log", log)
+    assert opted.returncode == 0, opted.stderr
+    assert "warning: siamfc runs with random weights (--random-weights)" in opted.stderr
+    assert np.loadtxt(log, delimiter=",").shape == (40, 6)
+
+
 def test_unreachable_display_is_detected_before_any_window(clip):
     """A DISPLAY that points nowhere makes Qt abort the process; the demo must find out first."""
     result = run_demo("--video", clip[0], "--init", "1,1,5,5", env_update={"DISPLAY": ":97"})

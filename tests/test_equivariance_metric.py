@@ -165,8 +165,10 @@ def test_tool_measures_a_tracker_config_layer_by_layer(tmp_path):
     run = _tool("--tracker", str(config), "--group", "C4", "--images", "2", "--json", str(out))
     assert run.returncode == 0, run.stderr
     assert "response map  E =" in run.stdout
+    assert f"{config} (random weights), C4, pooled" in run.stdout  # an untrained network is never silent
     payload = json.loads(out.read_text())
     assert payload["source"] == str(config) and payload["group"] == "C4" and payload["size"] == 255
+    assert payload["random_weights"] is True
     model = build_model(from_dict(ModelConfig, load_yaml(config)["model"], "model"))
     assert list(payload["layers"]) == list(model.ien_taps) and len(payload["layers"]) == 5
     values = [*payload["layers"].values(), payload["response"]]
@@ -199,5 +201,6 @@ def test_tool_measures_trainer_weights_from_the_checkpoint_alone(tmp_path):
     run = _tool("--tracker", str(config), "--checkpoint", str(weights), "--images", "2", "--json", str(with_config))
     assert run.returncode == 0, run.stderr
     assert json.loads(alone.read_text())["layers"] == json.loads(with_config.read_text())["layers"]
+    assert json.loads(with_config.read_text())["random_weights"] is False and "random weights" not in run.stdout
     run = _tool("--checkpoint", str(bare), "--images", "2")
     assert run.returncode == 2 and "carry no model config" in run.stderr and "Traceback" not in run.stderr

@@ -98,16 +98,50 @@ def test_vot_supervised_with_csrt_writes_codes_and_boxes(shared_data, tmp_path):
 
 
 def test_siamfc_with_random_weights_writes_the_same_formats(shared_data, tmp_path):
-    """Our Siamese tracker through the registry (random weights: formats only, not accuracy)."""
+    """Our Siamese tracker through the registry (random weights, opted in: formats only, not accuracy)."""
     data = _otb_folder(shared_data, tmp_path / "data", [("CrossA", 3)])
-    _run("--tracker", "siamfc", "--dataset", "folder", "--root", data, "--results", tmp_path, check_rc=0)
-    boxes = np.loadtxt(tmp_path / "folder" / "siamfc" / "CrossA.txt", delimiter=",")
+    _run("--tracker", "siamfc", "--random-weights", "--dataset", "folder", "--root", data, "--results", tmp_path,
+         check_rc=0)
+    boxes = np.loadtxt(tmp_path / "folder" / "siamfc-random" / "CrossA.txt", delimiter=",")
     assert boxes.shape == (3, 4) and np.isfinite(boxes).all() and (boxes[:, 2:] > 0).all()
-    assert _report(tmp_path, "folder", "siamfc")["overall"]["sequences"] == 1
+    assert _report(tmp_path, "folder", "siamfc-random")["overall"]["sequences"] == 1
     root = _vot_folder(shared_data, tmp_path / "VOT", 3)
-    _run("--tracker", "siamfc", "--dataset", "VOT2018", "--root", root, "--results", tmp_path, check_rc=0)
-    records = results_io.read_vot(tmp_path / "VOT2018" / "siamfc", "bag", n_frames=3)[0]
+    _run("--tracker", "siamfc", "--random-weights", "--dataset", "VOT2018", "--root", root, "--results", tmp_path,
+         check_rc=0)
+    records = results_io.read_vot(tmp_path / "VOT2018" / "siamfc-random", "bag", n_frames=3)[0]
     assert records[0].tolist() == [1.0] and all(len(r) in (1, 4) for r in records)
+
+
+def test_a_tracker_without_trained_weights_is_refused_in_one_line(shared_data, tmp_path):
+    data = _otb_folder(shared_data, tmp_path / "data", [("CrossA", 3)])
+    args = ["--tracker", "siamrpnpp", "--dataset", "folder", "--root", data, "--results", tmp_path]
+    proc = _run(*args, check_rc=2)
+    assert proc.stdout == "" and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("error: siamrpnpp has no trained weights")
+    # it names the trained alternatives and both ways out
+    for hint in ("siamfc_ien", "siamfc_base", "siamfc_rotaug", "siamfc_ien_hetero", "--checkpoint", "--random-weights"):
+        assert hint in proc.stderr
+    assert not (tmp_path / "folder").exists()
+
+
+def test_random_weights_opt_in_runs_says_so_and_suffixes_the_results(shared_data, tmp_path):
+    data = _otb_folder(shared_data, tmp_path / "data", [("CrossA", 3)])
+    proc = _run("--tracker", "siamrpnpp", "--random-weights", "--dataset", "folder", "--root", data, "--results",
+                tmp_path, check_rc=0)
+    out = tmp_path / "folder" / "siamrpnpp-random"
+    assert "warning: siamrpnpp runs with random weights (--random-weights)" in proc.stderr and str(out) in proc.stderr
+    assert sorted(p.name for p in (tmp_path / "folder").iterdir()) == ["siamrpnpp-random"]
+    assert np.loadtxt(out / "CrossA.txt", delimiter=",").shape == (3, 4)
+    assert "siamrpnpp-random" in proc.stdout  # the score table's row says it too
+    assert _report(tmp_path, "folder", "siamrpnpp-random")["overall"]["sequences"] == 1
+
+
+def test_random_weights_with_a_trained_or_opencv_tracker_is_refused(shared_data, tmp_path):
+    for tracker in ("csrt", "siamfc_ien"):
+        proc = _run("--tracker", tracker, "--random-weights", "--dataset", "folder", "--root", shared_data / "OTB",
+                    "--results", tmp_path, check_rc=2)
+        assert f"--random-weights: no tracker here lacks trained weights ({tracker})" in proc.stderr
+    assert not any(tmp_path.iterdir())
 
 
 def test_a_checkpoint_for_another_architecture_is_a_message(shared_data, tmp_path):

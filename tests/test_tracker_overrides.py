@@ -62,8 +62,8 @@ def test_a_setting_reaches_the_tracker_run_by_test_tracker(tmp_path, monkeypatch
 
 
 def test_settings_and_seed_reach_the_built_tracker():
-    spec = TrackerSpec(DCF, None, "cpu", ("tracker.rotation.enabled=true", "tracker.rotation.method=reencode",
-                                          "tracker.interp_factor=0.05"), seed=3)
+    spec = TrackerSpec(DCF, overrides=("tracker.rotation.enabled=true", "tracker.rotation.method=reencode",
+                                       "tracker.interp_factor=0.05"), seed=3)
     tracker = spec.build()
     assert tracker.cfg.rotation.enabled and tracker.cfg.rotation.method == "reencode"
     assert tracker.cfg.interp_factor == 0.05

@@ -1,5 +1,6 @@
-"""Trackers: SiamFC follows a textured patch with hand-built features, SiamRPN++ decodes a known box, every
-shipped config runs on a real sequence, polygons initialise, the got10k adapter converts, rotation is found."""
+"""Trackers: SiamFC follows a textured patch with hand-built features, every shipped config runs on a real
+sequence, polygons initialise, the got10k adapter converts, rotation is found (SiamRPN++'s decoding and scoring:
+test_siamrpn_scoring.py)."""
 from pathlib import Path
 
 import cv2
@@ -15,13 +16,12 @@ from core.errors import TrackingError
 from models.equivariance.groups import ChannelGroups
 from models.siamese import SiamFCNet
 from models.weights import save_weights
-from tracker.anchors import encode, generate_anchors
 from tracker.base import TrackState, Tracker
 from tracker.builder import build_from_config, build_from_dict
 from tracker.got10k_adapter import Got10kAdapter
 from tracker.rotation import RotationConfig
 from tracker.siamfc import SiamFCConfig, SiamFCTracker
-from tracker.siamrpn import SiamRPNConfig, SiamRPNTracker
+from tracker.siamrpn import SiamRPNConfig
 
 torch.set_num_threads(1)
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
@@ -124,55 +124,6 @@ def test_rotation_needs_ien_groups():
     with pytest.raises(TrackingError, match="rotation.enabled"):
         SiamFCTracker(SiamFCNet(HandBuiltFeatures(), correlation="regular"),
                       SiamFCConfig(rotation=RotationConfig(enabled=True)))
-
-
-class ScriptedRPN(nn.Module):
-    """A SiamRPN stand-in whose head puts all confidence on one anchor with given regression deltas."""
-
-    kind, total_stride, anchor_num = "siamrpn", 8, 5
-
-    def __init__(self, anchor_index, deltas):
-        super().__init__()
-        self.anchor_index, self.deltas = anchor_index, deltas
-
-    def template(self, z):
-        return z
-
-    def search(self, x):
-        return x
-
-    def head(self, zf, xf):
-        cls = torch.zeros(1, 10, 25, 25)
-        loc = torch.zeros(1, 20, 25, 25)
-        a, cell = divmod(self.anchor_index, 625)
-        row, col = divmod(cell, 25)
-        cls[0, :5] = 5.0  # background everywhere ...
-        cls[0, 5 + a, row, col] = 10.0  # ... except the scripted anchor
-        for c in range(4):
-            loc[0, c * 5 + a, row, col] = float(self.deltas[c])
-        return cls, loc
-
-
-def test_siamrpn_decoding_recovers_a_known_displacement_and_size():
-    cfg = SiamRPNConfig(window_influence=0.0, penalty_k=0.0, lr=1.0)
-    anchors = generate_anchors(8, cfg.anchor_ratios, cfg.anchor_scales, 25)
-    image = np.zeros((400, 500, 3), np.uint8)
-    start = np.array([200.0, 150.0, 40.0, 60.0])  # centre (220, 180)
-    z_side = np.sqrt((40 + 50) * (60 + 50))
-    scale_z = 127 / z_side
-    # the target moved by (+23, -17) px and is now 46 x 57: in search-crop pixels about the crop centre
-    target = np.array([23 * scale_z, -17 * scale_z, 46 * scale_z, 57 * scale_z])
-    index = 3 * 625 + 10 * 25 + 14
-    deltas = encode(target[None], anchors[index:index + 1])[0]
-    tracker = SiamRPNTracker(ScriptedRPN(index, deltas), cfg)
-    tracker.init(image, start)
-    box, score = tracker.update(image, return_score=True)
-    expected_score = 1 / (1 + np.exp(-5.0))
-    # lr = penalty (1) * score * 1.0: the size moves that fraction of the way
-    size = np.array([40, 60]) * (1 - expected_score) + np.array([46, 57]) * expected_score
-    assert np.allclose(box[:2] + box[2:] / 2, [243, 163], atol=1e-6)
-    assert np.allclose(box[2:], size, atol=1e-6)
-    assert score == pytest.approx(expected_score)
 
 
 def _otb(root, name, n):

@@ -7,7 +7,8 @@ from core.boxes import box_to_center, center_to_box
 from models.equivariance.groups import ChannelGroups
 from tracker.anchors import anchor_shapes, decode, encode, flatten_head, generate_anchors
 from tracker.geometry import context_side, cosine_window, rotated_corners, square_crop
-from tracker.rotation import RotationConfig, TemplateRotator
+from tracker.rotation import RotationConfig
+from tracker.template_rotation import TemplateRotator
 
 torch.set_num_threads(1)
 
@@ -85,7 +86,7 @@ class _Model:
 def test_template_rotation_rolls_orientations_and_turns_the_map():
     groups = ChannelGroups(((2, 4), (1, 2)))
     rotator = TemplateRotator(_Model(groups), RotationConfig(enabled=True))
-    assert rotator.order == 4 and rotator.candidates(0) == [0, 1, 3]
+    assert rotator.steps.order == 4 and rotator.steps.candidates(0) == [0, 1, 3]
     f = torch.randn(1, groups.channels, 5, 5)
     (out,) = rotator.rotate([f], 1)
     expected = torch.rot90(groups.shift(f, [1, 0]), 1, dims=(-2, -1))
@@ -96,7 +97,7 @@ def test_template_rotation_rolls_orientations_and_turns_the_map():
 def test_template_rotation_by_an_eighth_turn_resamples_and_rolls_by_one():
     groups = ChannelGroups(((1, 8),))
     rotator = TemplateRotator(_Model(groups), RotationConfig(enabled=True, window=2))
-    assert rotator.order == 8 and rotator.candidates(7) == [0, 1, 5, 6, 7]
+    assert rotator.steps.order == 8 and rotator.steps.candidates(7) == [0, 1, 5, 6, 7]
     f = torch.zeros(1, 8, 9, 9)
     f[0, 0, 4, 8] = 1.0  # orientation 0, right of the centre
     (out,) = rotator.rotate([f], 1)

@@ -2,6 +2,10 @@
 
     python tools/demo.py [--camera 0 | --video FILE | --images DIR] [--tracker NAME_OR_CONFIG]
                          [--checkpoint PATH] [--init x,y,w,h] [--output out.mp4] [--log boxes.txt] [--no-display]
+                         [--backend torch|onnxruntime] [--threads N]
+
+A learned tracker needs trained weights (shipped with its name, or --checkpoint); one without them is refused
+unless --random-weights opts in, and the run then says so.
 
 The initial box comes from ``--init`` (0-based pixels) or is drawn with the mouse on the first frame. While
 tracking: ``r`` re-selects the target on the current frame, space pauses and resumes, ``q`` or Esc quits (so does
@@ -24,10 +28,12 @@ import numpy as np
 from tqdm import tqdm
 
 from core.cli import run_tool
+from core.device import add_device_argument, choose_device
 from core.errors import TrackingError
 from datasets.frame_source import open_frame_source
+from tracker.backend_cli import add_backend_arguments, check_backend_arguments
 from tracker.overlay import draw_state
-from tracker.registry import available, build_tracker
+from tracker.registry import available, build_tracker, require_trained_all, trained_names
 
 #: the tracker used without --tracker: the shipped IEN SiamFC (weights/MODEL_CARD.md)
 DEFAULT_TRACKER = "siamfc_ien"
@@ -50,10 +56,15 @@ def parse_args(argv):
     source.add_argument("--images", metavar="DIR", help="folder of frames, in file-name order")
     parser.add_argument(
         "--tracker", default=DEFAULT_TRACKER,
-        help=f"tracker name ({', '.join(available())}) or a config .yaml (default: {DEFAULT_TRACKER})",
+        help=f"tracker name ({', '.join(available())}; trained: {', '.join(trained_names())}) or a config .yaml "
+             f"(default: {DEFAULT_TRACKER})",
     )
-    parser.add_argument("--checkpoint", metavar="PATH", help="weights for a config tracker")
-    parser.add_argument("--device", default="cpu", help="torch device for learned trackers (default: cpu)")
+    parser.add_argument("--checkpoint", metavar="PATH",
+                        help="trained weights for the tracker (overrides a name's shipped weights)")
+    parser.add_argument("--random-weights", action="store_true",
+                        help="allow a learned tracker without trained weights to run with random ones")
+    add_device_argument(parser)
+    add_backend_arguments(parser)
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="tracker.KEY=VALUE",
                         help="override a tracker setting, e.g. tracker.rotation.enabled=true (repeatable)")
     parser.add_argument("--init", metavar="x,y,w,h", help="initial box, 0-based pixels (default: draw it)")
@@ -61,6 +72,7 @@ def parse_args(argv):
     parser.add_argument("--log", metavar="FILE", help="write index,x,y,w,h,score per frame")
     parser.add_argument("--no-display", action="store_true", help="run without a window (needs --init)")
     args = parser.parse_args(argv)
+    check_backend_arguments(args)
     if args.camera is None and args.video is None and args.images is None:
         args.camera = 0
     return args
@@ -195,9 +207,14 @@ def main(argv=None) -> int:
     init_box = parse_box(args.init) if args.init is not None else None
     if not display and init_box is None:
         raise TrackingError("--no-display needs --init x,y,w,h (there is no window to draw the box in)")
+    [random_weights] = require_trained_all([args.tracker], args.checkpoint, args.random_weights)
     if display:
         require_display()
-    tracker = build_tracker(args.tracker, checkpoint=args.checkpoint, device=args.device, overrides=args.overrides)
+    tracker = build_tracker(args.tracker, checkpoint=args.checkpoint, device=str(choose_device(args.device)),
+                            backend=args.backend, threads=args.threads, overrides=args.overrides)
+    if random_weights:
+        print(f"warning: {args.tracker} runs with random weights (--random-weights): expect it to lose the target",
+              file=sys.stderr)
 
     with ExitStack() as stack:
         source = stack.enter_context(open_frame_source(args.camera, args.video, args.images))

@@ -7,7 +7,16 @@
 E_l = ||P f_l(x) - T_g^-1 P f_l(T_g x)||^2 / ||P f_l(x) - mean||^2 over all non-identity elements (see
 models/equivariance/metric.py): 0 is exact, about 2 unrelated. For groups that resample (C8 odd turns, scale),
 the same figure on the reference network built for that group is printed beside it: the interpolation floor.
-Probe inputs are deterministic smooth random images.
+Probe inputs are deterministic smooth random images (not real crops: benchmarks/bench_equivariance.py measures on
+real validation-video crops, which is where benchmarks/RESULTS_ien.md's figures come from). A learned tracker
+without trained weights is measured as it is, and its table says "random weights".
+
+--reference builds the exactly equivariant reference network of models/equivariance/reference.py for the group:
+  C4, D4   order-4 group convolutions with 3x3 filters turned by exact 90-degree rotations: E is 0 up to float
+           rounding under C4; reflections are not built in, so D4's figure includes the mirror error
+  C8, D8   order-8 group convolutions with 5x5 disk filters turned by bilinear resampling: equivariant up to
+           interpolation (the floor printed beside a tracker's C8 figures); D8 adds the mirror error
+  scale    a pointwise network (1x1 filters): under zooms it measures resampling alone
 """
 import argparse
 import json
@@ -17,6 +26,7 @@ import _bootstrap  # noqa: F401
 import torch
 
 from core.cli import run_tool
+from core.device import add_device_argument, choose_device
 from core.errors import TrackingError
 from eval.results_io import atomic_write
 from models.equivariance.actions import make_group
@@ -27,19 +37,28 @@ GROUPS = ("C4", "C8", "D4", "D8", "scale")
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tracker", help="registered tracker name or config .yaml")
-    parser.add_argument("--reference", action="store_true", help="the exactly-C4-equivariant reference network")
-    parser.add_argument("--checkpoint", help="weights for --tracker (default: the tracker's shipped weights); "
-                                             "alone, trainer-written weights that carry their config")
-    parser.add_argument("--group", default="C4", choices=GROUPS)
-    parser.add_argument("--form", default="pooled", choices=("pooled", "regular"))
-    parser.add_argument("--images", type=int, default=8, help="number of probe images (default 8)")
-    parser.add_argument("--size", type=int, help="probe size: search crop (default 255) or reference input (65)")
-    parser.add_argument("--template-size", type=int, default=127, help="template crop size for the response map")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", help="write the figures to this JSON file")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tracker", metavar="NAME_OR_CONFIG", help="registered tracker name or config .yaml")
+    parser.add_argument("--reference", action="store_true",
+                        help="measure the reference network built for --group instead of a tracker (what it is "
+                             "for each group: above)")
+    parser.add_argument("--checkpoint", metavar="PATH",
+                        help="weights for --tracker (default: the tracker's shipped weights); "
+                             "alone, trainer-written weights that carry their config")
+    parser.add_argument("--group", default="C4", choices=GROUPS,
+                        help="group whose non-identity elements act on the probes (default: C4)")
+    parser.add_argument("--form", default="pooled", choices=("pooled", "regular"),
+                        help="compare orientation-pooled features (pooled, what the tracker correlates) or the "
+                             "full orientation fields with their channels rolled (regular) (default: pooled)")
+    parser.add_argument("--images", type=int, default=8, help="number of probe images (default: 8)")
+    parser.add_argument("--size", type=int, metavar="PX",
+                        help="probe size: search crop (default: 255) or reference input (default: 65)")
+    parser.add_argument("--template-size", type=int, default=127, metavar="PX",
+                        help="template crop size for the response map (default: 127)")
+    add_device_argument(parser)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the probe images and reference weights "
+                                                            "(default: 0)")
+    parser.add_argument("--json", metavar="FILE", help="write the figures to this JSON file")
     args = parser.parse_args(argv)
     if args.reference == bool(args.tracker or args.checkpoint):
         parser.error("give one of --tracker NAME, --checkpoint PATH or --reference")
@@ -48,6 +67,7 @@ def parse_args(argv):
     if args.size is not None and args.size < 32:
         parser.error("--size must be >= 32: on smaller probes the borders dominate and even an exactly "
                      "equivariant network shows a large error")
+    args.device = str(choose_device(args.device))
     return args
 
 
@@ -100,9 +120,14 @@ def main(argv=None):
         print_table(f"reference network, {args.group}, {args.form}, {args.images} images of {size} px",
                     payload["layers"])
     else:
+        from tracker.registry import untrained
+
+        random_weights = bool(args.tracker) and untrained(args.tracker, args.checkpoint)
         layers, response, size = tracker_errors(args)
-        payload.update(source=args.tracker or args.checkpoint, checkpoint=args.checkpoint, size=size, layers=layers, response=response)
-        print_table(f"{args.tracker or args.checkpoint}, {args.group}, {args.form}, {args.images} images of {size} px", layers)
+        payload.update(source=args.tracker or args.checkpoint, checkpoint=args.checkpoint, size=size, layers=layers,
+                       response=response, random_weights=random_weights)
+        source = (args.tracker or args.checkpoint) + (" (random weights)" if random_weights else "")
+        print_table(f"{source}, {args.group}, {args.form}, {args.images} images of {size} px", layers)
         print(f"  {'response map':<12}  E = {response:.3e}")
         if resamples:
             payload["floor"] = reference_errors(args.group, args.form, args.images, 65, args.seed, args.device)

@@ -1,7 +1,7 @@
 """Train a Siamese tracker from a config file.
 
     python tools/train_tracker.py --config configs/siamfc_small.yaml [--set train.lr=0.005 ...] [--output DIR]
-        [--resume] [--device cpu|cuda|auto]
+        [--resume] [--device auto|cpu|cuda|cuda:N]
     torchrun --nproc_per_node 2 tools/train_tracker.py --config ...     # data-parallel, same arguments
 
 The output folder (default ``runs/<config name>``) receives ``config.yaml`` (the config after overrides),
@@ -17,6 +17,7 @@ import _bootstrap  # noqa: F401
 
 from core.cli import run_tool
 from core.config import apply_overrides, load_yaml
+from core.device import add_device_argument
 from training.config import parse_run_config
 
 
@@ -27,7 +28,7 @@ def parse_args(argv):
                         help="override a config value, e.g. train.lr=0.005 (repeatable)")
     parser.add_argument("--output", help="run folder (default: runs/<config name>)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --output from its checkpoint")
-    parser.add_argument("--device", default="auto", help="auto (a GPU when there is one), cpu, cuda, cuda:N")
+    add_device_argument(parser)
     return parser.parse_args(argv)
 
 

@@ -8,10 +8,10 @@ from core.errors import TrackingError
 from models.builder import ModelConfig, build_model
 from models.weights import load_weights, read_state_dict
 from tracker.dcf import DCFTracker
-from tracker.siamfc import SiamFCTracker
-from tracker.siamrpn import SiamRPNTracker
+from tracker.kinds import TRACKERS_BY_KIND
 
-TRACKERS_BY_KIND = {"siamfc": SiamFCTracker, "siamrpn": SiamRPNTracker, "dcf": DCFTracker}
+#: the DCF tracker runs on torch only for now (it has no exported form), so the onnxruntime loader's map lacks it
+TORCH_TRACKERS = {**TRACKERS_BY_KIND, "dcf": DCFTracker}
 SECTIONS = ("model", "tracker", "train", "data")
 
 
@@ -26,7 +26,7 @@ def build_from_dict(data: dict, where: str, checkpoint=None, device="cpu", name:
     model = build_model(model_cfg, where=f"{where}: model")
     if checkpoint is not None:
         load_weights(model, checkpoint)
-    cls = TRACKERS_BY_KIND[model.kind]
+    cls = TORCH_TRACKERS[model.kind]
     tracker_cfg = from_dict(cls.Config, data.get("tracker"), f"{where}: tracker")
     return cls(model, tracker_cfg, device=device, name=name, where=f"{where}: tracker")
 

@@ -29,7 +29,8 @@ from models.dcf import filter_response, solve_filter, spectrum
 from models.preprocess import images_to_tensor
 from tracker.base import Tracker, TrackState
 from tracker.geometry import context_side, rotated_corners
-from tracker.rotation import RotationConfig, TemplateRotator
+from tracker.rotation import RotationConfig
+from tracker.template_rotation import TemplateRotator
 
 METHODS = ("features", "reencode")
 
@@ -104,7 +105,7 @@ class DCFTracker(Tracker):
         self.rotator = None
         if rot.enabled and rot.method == "features":
             self.rotator = TemplateRotator(model, rot, f"{where}.rotation")
-            self.order = self.rotator.order
+            self.order = self.rotator.steps.order
         elif rot.enabled:
             self.order = int(rot.order or 16)
             if self.order < 2:
@@ -145,7 +146,7 @@ class DCFTracker(Tracker):
             return spectrum(model.feats), model.alpha_hat
         feats = self.rotator.rotate([model.feats], turn % self.order)[0]
         alpha = torch.fft.irfft2(model.alpha_hat, s=model.feats.shape[-2:], dim=(-2, -1))
-        alpha = self.rotator.group.act(alpha, torch.tensor([turn % self.order]))
+        alpha = self.rotator.group.transform(alpha, turn % self.order)
         return spectrum(feats), spectrum(alpha)
 
     @torch.inference_mode()

@@ -3,6 +3,11 @@
 Each name maps to either a YAML config under ``configs/`` (a Siamese tracker, built by
 :func:`tracker.builder.build_from_config`, optionally with a shipped checkpoint) or a factory function
 ``module:function`` (the OpenCV baselines). Imports are lazy so that listing names costs nothing.
+
+Whether a tracker is trained is decided here and nowhere else (:func:`untrained`): a learned tracker runs with
+randomly initialised weights unless its entry ships a checkpoint or the user gives ``--checkpoint``, and a tool
+that would silently report a random network's results as a tracker's refuses it (:func:`require_trained`)
+unless the user opts in with ``--random-weights``.
 """
 import importlib
 from dataclasses import dataclass
@@ -35,19 +40,89 @@ TRACKERS = {
 }
 
 
+#: what a result folder's name gets when the tracker ran with random weights (--random-weights)
+RANDOM_SUFFIX = "-random"
+
+
 def available() -> list:
     return sorted(TRACKERS)
 
 
-def build_tracker(spec: str, checkpoint: Optional[str] = None, device: str = "cpu", overrides=()):
+def trained_names() -> list:
+    """The registered names that come with trained weights (an entry with a checkpoint)."""
+    return sorted(name for name, entry in TRACKERS.items() if entry.checkpoint is not None)
+
+
+def _entry(spec: str) -> Optional[Entry]:
+    """The registered entry of ``spec``; ``None`` for a config file path; unknown names raise the error that
+    lists the valid ones."""
+    if spec in TRACKERS:
+        return TRACKERS[spec]
+    if Path(spec).suffix in (".yaml", ".yml"):
+        return None
+    raise TrackingError(f"unknown tracker {spec!r}; valid names: {', '.join(available())} (or a .yaml config)")
+
+
+def weights_kind(spec: str, checkpoint: Optional[str] = None) -> str:
+    """What ``spec`` would track with: ``"none"`` (an OpenCV baseline: nothing learned), ``"trained"`` (its shipped
+    weights or ``checkpoint``) or ``"random"`` (a learned tracker, registered without shipped weights or given
+    as a config file, and no ``checkpoint``: randomly initialised)."""
+    entry = _entry(spec)
+    if entry is not None and ":" in entry.target:
+        return "none"
+    if checkpoint is not None or (entry is not None and entry.checkpoint is not None):
+        return "trained"
+    return "random"
+
+
+def untrained(spec: str, checkpoint: Optional[str] = None) -> bool:
+    """True when ``spec`` is a learned tracker that would run with randomly initialised weights."""
+    return weights_kind(spec, checkpoint) == "random"
+
+
+def require_trained(spec: str, checkpoint: Optional[str] = None, random_weights: bool = False) -> bool:
+    """Refuse a tracker without trained weights unless the user opted in with ``random_weights``
+    (``--random-weights``); returns whether the run uses random weights, so the caller can say so (and name
+    its results with :data:`RANDOM_SUFFIX`). Tools call this before building the tracker."""
+    if not untrained(spec, checkpoint):
+        return False
+    if not random_weights:
+        raise TrackingError(
+            f"{spec} has no trained weights and would run with random ones; trained trackers: "
+            f"{', '.join(trained_names())}; give trained weights with --checkpoint PATH, or add --random-weights "
+            "to run it untrained anyway")
+    return True
+
+
+def require_trained_all(specs, checkpoint: Optional[str] = None, random_weights: bool = False) -> list:
+    """:func:`require_trained` for each of ``specs`` (one flag per spec); ``random_weights`` that none of them
+    needs is refused too, so that asking for random weights never silently runs trained ones."""
+    flags = [require_trained(spec, checkpoint, random_weights) for spec in specs]
+    if random_weights and not any(flags):
+        raise TrackingError(f"--random-weights: no tracker here lacks trained weights ({', '.join(specs)}); "
+                            "drop --random-weights")
+    return flags
+
+
+def build_tracker(spec: str, checkpoint: Optional[str] = None, device: str = "cpu", backend: str = "torch",
+                  threads: Optional[int] = None, overrides=()):
     """Build a tracker from a registered name or a config file path.
 
-    ``checkpoint`` overrides a name's shipped weights; ``overrides`` (``tracker.KEY=VALUE``, ``--set``) change
-    its ``tracker:`` settings (:func:`tracker.builder.build_from_config`). Unknown names raise a :class:`TrackingError` that lists
-    the valid ones.
+    ``checkpoint`` overrides a name's shipped weights; without either, a learned tracker has random weights (the
+    tools refuse that first, :func:`require_trained`); ``overrides`` (``tracker.KEY=VALUE``, ``--set``) change its
+    ``tracker:`` settings (:func:`tracker.builder.build_from_config`). Unknown names raise a
+    :class:`TrackingError` that lists the valid ones. ``backend`` ``onnxruntime`` runs the network from ONNX files
+    with ``threads`` threads per session (``spec`` may then also be a folder of tools/export_onnx.py; see
+    :func:`tracker.onnx_network.build_with_backend`).
     """
-    if spec in TRACKERS:
-        entry = TRACKERS[spec]
+    if backend != "torch":
+        if overrides:
+            raise TrackingError("--set needs --backend torch (an ONNX export fixes the tracker's settings)")
+        from tracker.onnx_network import build_with_backend
+
+        return build_with_backend(spec, checkpoint, device, backend, threads)
+    entry = _entry(spec)
+    if entry is not None:
         if ":" in entry.target:
             if checkpoint is not None or overrides:
                 raise TrackingError(f"--tracker {spec} takes no checkpoint or --set (it has no learned weights "
@@ -57,11 +132,9 @@ def build_tracker(spec: str, checkpoint: Optional[str] = None, device: str = "cp
         ckpt = checkpoint or (str(REPO_ROOT / entry.checkpoint) if entry.checkpoint else None)
         return _build_from_config(REPO_ROOT / entry.target, ckpt, device, spec, overrides)
     path = Path(spec)
-    if path.suffix in (".yaml", ".yml"):
-        if not path.is_file():
-            raise TrackingError(f"{spec}: tracker config file not found")
-        return _build_from_config(path, checkpoint, device, path.stem, overrides)
-    raise TrackingError(f"unknown tracker {spec!r}; valid names: {', '.join(available())} (or a .yaml config)")
+    if not path.is_file():
+        raise TrackingError(f"{spec}: tracker config file not found")
+    return _build_from_config(path, checkpoint, device, path.stem, overrides)
 
 
 def _build_from_config(path, checkpoint, device, name, overrides):
@@ -73,10 +146,10 @@ def _build_from_config(path, checkpoint, device, name, overrides):
 def build_inputs(spec: str, checkpoint: Optional[str] = None) -> tuple:
     """The files ``spec`` is built from, ``(config, weights)`` (either ``None``: an OpenCV baseline has neither,
     an untrained tracker no weights), so that cached results can be keyed by their contents."""
-    if spec in TRACKERS:
-        entry = TRACKERS[spec]
-        if ":" in entry.target:
-            return None, None
-        shipped = REPO_ROOT / entry.checkpoint if entry.checkpoint else None
-        return REPO_ROOT / entry.target, Path(checkpoint) if checkpoint else shipped
-    return Path(spec), Path(checkpoint) if checkpoint else None
+    entry = _entry(spec)
+    if entry is None:
+        return Path(spec), Path(checkpoint) if checkpoint else None
+    if ":" in entry.target:
+        return None, None
+    shipped = REPO_ROOT / entry.checkpoint if entry.checkpoint else None
+    return REPO_ROOT / entry.target, Path(checkpoint) if checkpoint else shipped

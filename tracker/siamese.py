@@ -1,15 +1,15 @@
-"""What SiamFC and SiamRPN++ share: the crop part of their ``tracker:`` section, the network on a device, polygon
-initialisation, crops padded with the first frame's mean colour, and crops -> tensors."""
+"""What SiamFC and SiamRPN++ share: the crop part of their ``tracker:`` section, the network behind the
+:class:`tracker.network.Network` parts (PyTorch or onnxruntime), polygon initialisation, and crops padded with the
+first frame's mean colour. No PyTorch at module level: the onnxruntime backend runs these trackers without it."""
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from core.boxes import polygon_to_area_box
 from core.errors import TrackingError
-from models.preprocess import images_to_tensor
 from tracker.base import Tracker
 from tracker.geometry import square_crop
+from tracker.network import Network
 
 
 @dataclass
@@ -30,15 +30,27 @@ def logistic(v):
 class SiameseTracker(Tracker):
     Config = SiameseConfig
 
-    def __init__(self, model: torch.nn.Module, cfg: SiameseConfig | None = None, device="cpu",
-                 name: str = "siamese", where: str = "tracker"):
+    #: the model kind whose network this tracker runs
+    kind = "siamese"
+
+    def __init__(self, model, cfg: SiameseConfig | None = None, device="cpu", name: str = "siamese",
+                 where: str = "tracker"):
+        """``model``: a torch Siamese model (run on ``device``; kept as ``self.model``) or an already built
+        :class:`Network` such as exported files in onnxruntime sessions (``self.model`` is then None)."""
         super().__init__()
         self.cfg = cfg or self.Config()
         if self.cfg.exemplar_size < 1 or self.cfg.instance_size <= self.cfg.exemplar_size:
             raise TrackingError(f"{where}: need instance_size > exemplar_size >= 1, got {self.cfg.instance_size} "
                                 f"and {self.cfg.exemplar_size}")
-        self.model = model.to(device).eval()
-        self.device = torch.device(device)
+        if isinstance(model, Network):
+            self.network, self.model = model, None
+        else:
+            from tracker.torch_network import TorchNetwork  # PyTorch only on this path
+
+            self.network = TorchNetwork(model, self.cfg, device, where)
+            self.model = self.network.model
+        if self.network.facts["kind"] != self.kind:
+            raise TrackingError(f"{where}: a {self.kind} tracker cannot run a {self.network.facts['kind']} network")
         self.name = name
         self.pad_color = None
 
@@ -58,6 +70,6 @@ class SiameseTracker(Tracker):
         crops share one image-to-crop scale."""
         return template_side * self.cfg.instance_size / self.cfg.exemplar_size
 
-    def crops_to_tensor(self, image, center, sides, out_size: int) -> torch.Tensor:
-        crops = [square_crop(image, center, side, out_size, self.pad_color) for side in sides]
-        return images_to_tensor(np.stack(crops), self.device)
+    def crops(self, image, center, sides, out_size: int) -> np.ndarray:
+        """``(len(sides), out_size, out_size, 3)`` uint8 crops, the input of the network's crop parts."""
+        return np.stack([square_crop(image, center, side, out_size, self.pad_color) for side in sides])

@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-import torch
 
 from core.boxes import box_to_center, center_to_box, polygon_to_box
 from core.errors import TrackingError
 from tracker.base import TrackState
 from tracker.geometry import context_side, cosine_window, rotated_corners
-from tracker.rotation import RotationConfig, TemplateRotator
+from tracker.rotation import RotationConfig, RotationSteps
 from tracker.siamese import SiameseConfig, SiameseTracker, logistic
 
 
@@ -49,29 +48,25 @@ def _check(cfg: SiamFCConfig, where: str):
 
 class SiamFCTracker(SiameseTracker):
     Config = SiamFCConfig
+    kind = "siamfc"
 
     def __init__(self, model, cfg: SiamFCConfig | None = None, device="cpu", name: str = "siamfc",
                  where: str = "tracker"):
+        _check(cfg or self.Config(), where)
         super().__init__(model, cfg, device, name, where)
-        _check(self.cfg, where)
-        self.rotator = TemplateRotator(model, self.cfg.rotation, f"{where}.rotation") \
-            if self.cfg.rotation.enabled else None
+        #: the network's template part returns one template per rotation step (``rotation_order`` of them)
+        self.rotation = RotationSteps(self.network.facts["rotation_order"], self.cfg.rotation.window,
+                                     f"{where}.rotation") if self.cfg.rotation.enabled else None
         n = self.cfg.scale_num
         self.scale_factors = self.cfg.scale_step ** (np.arange(n) - n // 2)
         self.scale_penalties = np.where(np.arange(n) == n // 2, 1.0, self.cfg.scale_penalty)
 
-    @torch.inference_mode()
     def initialize(self, image, box):
         self.center, self.base_size = box_to_center(box)
         self.scale = 1.0
         self.base_z = context_side(self.base_size, self.cfg.context)
-        z = self.crops_to_tensor(image, self.center, [self.base_z], self.cfg.exemplar_size)
-        feats = self.model.features(z)
-        if self.rotator is None:
-            self.templates = [self.model.embed_template(feats)]
-        else:
-            self.templates = [self.model.embed_template(self.rotator.rotate(feats, k))
-                              for k in range(self.rotator.order)]
+        z = self.crops(image, self.center, [self.base_z], self.cfg.exemplar_size)
+        (self.templates,) = self.network.run("template", z)  # (rotation steps, C, h, w)
         self.rotation_step = 0
         self.window = None
 
@@ -79,14 +74,13 @@ class SiamFCTracker(SiameseTracker):
     def size(self) -> np.ndarray:
         return self.base_size * self.scale
 
-    @torch.inference_mode()
     def step(self, image) -> TrackState:
         cfg = self.cfg
+        net = self.network
         x_side = self.search_side(self.base_z * self.scale)
-        x = self.crops_to_tensor(image, self.center, x_side * self.scale_factors, cfg.instance_size)
-        xf = self.model.search(x)
-        steps = [0] if self.rotator is None else self.rotator.candidates(self.rotation_step)
-        raw = torch.cat([self.model.head(self.templates[k], xf) for k in steps])[:, 0].float().cpu().numpy()
+        xf = net.run("search", self.crops(image, self.center, x_side * self.scale_factors, cfg.instance_size))
+        steps = [0] if self.rotation is None else self.rotation.candidates(self.rotation_step)
+        raw = np.concatenate([net.numpy(net.run("head", self.templates[k:k + 1], *xf)[0]) for k in steps])[:, 0]
         up = cfg.response_up * raw.shape[-1]
         maps = np.stack([cv2.resize(r, (up, up), interpolation=cv2.INTER_CUBIC) for r in raw])
         penalties = np.tile(self.scale_penalties, len(steps))
@@ -101,17 +95,17 @@ class SiamFCTracker(SiameseTracker):
         response = (1 - cfg.window_influence) * response + cfg.window_influence * self.window
         row, col = np.unravel_index(int(np.argmax(response)), response.shape)
         # peak offset from the response centre -> search-crop pixels -> image pixels
-        disp = (np.array([col, row], dtype=np.float64) - (up - 1) / 2) * self.model.total_stride / cfg.response_up
+        disp = (np.array([col, row], dtype=np.float64) - (up - 1) / 2) * net.facts["total_stride"] / cfg.response_up
         factor = self.scale_factors[scale_id]
         moved = self.center + disp * x_side * factor / cfg.instance_size
         self.center = np.clip(moved, 0, [image.shape[1], image.shape[0]])
         self.scale = float(np.clip(self.scale * ((1 - cfg.scale_lr) + cfg.scale_lr * factor),
                                    cfg.min_scale, cfg.max_scale))
         score = logistic(peak)
-        if self.rotator is None:
+        if self.rotation is None:
             return TrackState(box=center_to_box(self.center, self.size), score=score)
         self.rotation_step = steps[rot_index]
-        angle = self.rotator.angle(self.rotation_step)
+        angle = self.rotation.angle(self.rotation_step)
         corners = rotated_corners(self.center, self.size, angle)
         return TrackState(box=polygon_to_box(corners.reshape(1, 8))[0], score=score, angle=angle,
                           corners=corners)

@@ -7,7 +7,6 @@ Crops are continuous (no integer rounding of the crop size as in pysot); the tem
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from core.boxes import box_to_center, center_to_box
 from core.errors import TrackingError
@@ -44,25 +43,25 @@ def _change(r):
 
 class SiamRPNTracker(SiameseTracker):
     Config = SiamRPNConfig
+    kind = "siamrpn"
 
     def __init__(self, model, cfg: SiamRPNConfig | None = None, device="cpu", name: str = "siamrpnpp",
                  where: str = "tracker"):
         super().__init__(model, cfg, device, name, where)
         k = len(self.cfg.anchor_ratios) * len(self.cfg.anchor_scales)
-        if k != model.anchor_num:
+        self.anchor_num = self.network.facts["anchor_num"]
+        if k != self.anchor_num:
             raise TrackingError(f"{where}: {len(self.cfg.anchor_ratios)} anchor ratios x "
                                 f"{len(self.cfg.anchor_scales)} scales = {k} anchors, but the model has "
-                                f"{model.anchor_num} (model.anchors)")
+                                f"{self.anchor_num} (model.anchors)")
         if not 0 <= self.cfg.window_influence <= 1 or not 0 <= self.cfg.lr <= 1:
             raise TrackingError(f"{where}: window_influence and lr must lie in [0, 1]")
         self.anchors = self.window = None
 
-    @torch.inference_mode()
     def initialize(self, image, box):
         self.center, self.size = box_to_center(box)
         z_side = context_side(self.size, self.cfg.context)
-        z = self.crops_to_tensor(image, self.center, [z_side], self.cfg.exemplar_size)
-        self.template = self.model.template(z)
+        self.template = self.network.run("template", self.crops(image, self.center, [z_side], self.cfg.exemplar_size))
         self.image_size = np.array([image.shape[1], image.shape[0]], dtype=np.float64)
 
     def _prepare(self, score_size: int):
@@ -70,19 +69,21 @@ class SiamRPNTracker(SiameseTracker):
         cfg = self.cfg
         self.anchors = generate_anchors(cfg.anchor_stride, cfg.anchor_ratios, cfg.anchor_scales, score_size)
         k = len(self.anchors) // (score_size * score_size)
-        self.window = np.tile(cosine_window(score_size).reshape(-1), k)
+        # pysot blends probabilities with a Hann window peaking at 1 (SiamFC's window sums to 1 instead); a
+        # sum-1 window here would weigh the motion prior about 150 times too little
+        window = cosine_window(score_size)
+        self.window = np.tile((window / window.max()).reshape(-1), k)
 
-    @torch.inference_mode()
     def step(self, image) -> TrackState:
         cfg = self.cfg
+        net = self.network
         z_side = context_side(self.size, cfg.context)
         scale_z = cfg.exemplar_size / z_side
-        x = self.crops_to_tensor(image, self.center, [self.search_side(z_side)], cfg.instance_size)
-        cls, loc = self.model.head(self.template, self.model.search(x))
+        xf = net.run("search", self.crops(image, self.center, [self.search_side(z_side)], cfg.instance_size))
+        cls, loc = (net.numpy(v) for v in net.run("head", *self.template, *xf))
         if self.anchors is None or len(self.anchors) != cls.shape[1] // 2 * cls.shape[2] * cls.shape[3]:
             self._prepare(cls.shape[-1])
-        logits, deltas = flatten_head(cls[0].float().cpu().numpy(), loc[0].float().cpu().numpy(),
-                                      self.model.anchor_num)
+        logits, deltas = flatten_head(cls[0], loc[0], self.anchor_num)
         score = logistic(logits[:, 1] - logits[:, 0])  # the softmax foreground probability
         deltas = np.column_stack([deltas[:, :2], np.clip(deltas[:, 2:], -LOG_SIZE_LIMIT, LOG_SIZE_LIMIT)])
         boxes = decode(deltas, self.anchors)

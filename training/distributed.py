@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from core.device import choose_device
+
 
 @dataclass(frozen=True)
 class DistContext:
@@ -27,16 +29,6 @@ class DistContext:
     @property
     def distributed(self) -> bool:
         return self.world_size > 1
-
-
-def choose_device(requested: str = "auto", local_rank: int = 0) -> torch.device:
-    """``auto``: this process's GPU when there is one, else the CPU; otherwise the device asked for."""
-    if requested == "auto":
-        return torch.device(f"cuda:{local_rank}") if torch.cuda.is_available() else torch.device("cpu")
-    device = torch.device(requested)
-    if device.type == "cuda" and device.index is None:
-        device = torch.device(f"cuda:{local_rank}")
-    return device
 
 
 def setup(requested_device: str = "auto") -> DistContext:

@@ -32,7 +32,8 @@ GOT10K_REPETITIONS = 3
 
 @dataclass(frozen=True)
 class TrackerSpec:
-    """How to build the tracker under test (``--tracker``, ``--checkpoint``, device, ``--set`` overrides).
+    """How to build the tracker under test (``--tracker``, ``--checkpoint``, device, ``--backend``,
+    ``--threads``, ``--set`` overrides).
 
     ``seed`` makes a tracker without trained weights reproducible (a random-weights control): the torch generator
     is seeded right before the model is built, in every process that builds it."""
@@ -40,6 +41,8 @@ class TrackerSpec:
     spec: str
     checkpoint: Optional[str] = None
     device: str = "cpu"
+    backend: str = "torch"
+    threads: Optional[int] = None
     overrides: tuple = ()
     seed: Optional[int] = None
 
@@ -48,17 +51,19 @@ class TrackerSpec:
             import torch
 
             torch.manual_seed(self.seed)
-        return build_tracker(self.spec, checkpoint=self.checkpoint, device=self.device, overrides=self.overrides)
+        return build_tracker(self.spec, checkpoint=self.checkpoint, device=self.device, backend=self.backend,
+                             threads=self.threads, overrides=self.overrides)
 
     def fingerprint(self) -> str:
         """12 hex digits of a SHA-256 over what the tracker is built from: its name or config path, the config's
-        and the weights' bytes, the overrides and the seed (not the device). Cached results are keyed by it, so
-        replaced weights or other settings under the same label are never mistaken for the old ones. The tracker's
-        code is not part of it: after a code change, use a fresh results folder."""
+        and the weights' bytes, the backend, the overrides and the seed (not the device nor threads, which change
+        speed only). Cached results are keyed by it, so replaced weights or other settings under the same label
+        are never mistaken for the old ones. The tracker's code is not part of it: after a code change, use a
+        fresh results folder."""
         digest = hashlib.sha256()
         for path in build_inputs(self.spec, self.checkpoint):
             digest.update(b"\0file\0" + (path.read_bytes() if path is not None and path.is_file() else b""))
-        digest.update(repr((self.spec, tuple(self.overrides), self.seed)).encode())
+        digest.update(repr((self.spec, self.backend, tuple(self.overrides), self.seed)).encode())
         return digest.hexdigest()[:12]
 
 

@@ -85,7 +85,12 @@ class Group(ABC):
 
     def act(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         """``T_g x`` per sample (images or feature maps)."""
-        return self.per_element(x, g, lambda part, e: self._apply(part, e, inverse=False))
+        return self.per_element(x, g, lambda part, e: self.transform(part, e))
+
+    def transform(self, x: torch.Tensor, e: int) -> torch.Tensor:
+        """``T_e x`` for a whole batch with one element given as a number: no per-sample dispatch on tensor
+        values, so it exports to a static graph (the trackers' rotated templates)."""
+        return self._apply(x, e, inverse=False)
 
     def act_inverse(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         """``T_g^-1 x`` per sample (spatial part only)."""

@@ -1,0 +1,39 @@
+"""What a Siamese tracker asks of its network, whatever runs it (PyTorch or onnxruntime).
+
+The tracker does the geometry (crops, windows, scales, anchors) in NumPy and calls the network through three
+*parts*, each a function of arrays with fixed shapes (the exported ONNX files are exactly these parts):
+
+- ``template``: ``crops (1, E, E, 3) uint8`` (BGR, E = exemplar_size) -> the template features, cached at init;
+- ``search``: ``crops (B, I, I, 3) uint8`` (I = instance_size; B = scale_num for SiamFC, 1 for SiamRPN++) -> the
+  search features;
+- ``head``: template features (SiamFC: one rotation step of them) then search features -> the scores (SiamFC:
+  ``response (B, 1, 17, 17)``; SiamRPN++: ``cls (1, 2k, 25, 25)``, ``loc (1, 4k, 25, 25)``).
+
+Intermediate features stay in the backend's own arrays (tensors on the device for PyTorch); only what the
+geometry reads is turned into NumPy, by :meth:`Network.numpy`. ``facts`` are the numbers about the network the
+geometry needs: ``kind``, ``total_stride``, ``anchor_num`` (SiamRPN++), ``rotation_order`` (SiamFC: how many
+rotated templates ``template`` returns, 1 without rotation search).
+
+This module imports no network library: the onnxruntime backend runs without PyTorch.
+"""
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+PARTS = ("template", "search", "head")
+
+
+class Network(ABC):
+    """A tracker's network behind :data:`PARTS`."""
+
+    #: ``kind``, ``total_stride`` and the kind's own numbers (see the module docstring)
+    facts: dict
+
+    @abstractmethod
+    def run(self, part: str, *inputs) -> tuple:
+        """Run ``part`` on ``inputs`` (uint8 crops or outputs of earlier parts); returns its outputs in the
+        backend's own array type."""
+
+    @abstractmethod
+    def numpy(self, value) -> np.ndarray:
+        """An output of :meth:`run` as a float32 NumPy array."""

@@ -1,0 +1,48 @@
+"""Rotation of cached template features for IEN trackers (regular representation), the network side of
+:mod:`tracker.rotation`.
+
+A rotation by ``k`` steps turns the map spatially (the IEN machinery's own action,
+:func:`models.equivariance.actions.make_group`, group ``C_N``: step ``k`` turns counter-clockwise on screen, the
+sense of ``torch.rot90(x, k, dims=(-2, -1))``, other angles resample bilinearly) and rolls an order-``n`` block by
+``k * n / N`` channels. A block whose order is not a multiple of ``N`` is not equivariant to every step, so it is
+left out (zeroed) of the rotated templates at every angle, keeping the scores of different angles comparable.
+Every step is a constant of the graph, so the rotated templates export to ONNX with the template network.
+"""
+import torch
+
+from core.errors import TrackingError
+from models.equivariance.actions import make_group
+from tracker.rotation import RotationConfig, RotationSteps
+
+
+class TemplateRotator:
+    """Rotates the raw (regular-representation) template features of a Siamese model by steps of ``360/N``."""
+
+    def __init__(self, model, cfg: RotationConfig, where: str = "tracker.rotation"):
+        groups = model.level_groups
+        if any(g is None for g in groups):
+            raise TrackingError(f"{where}.enabled: rotation estimation needs IEN channel groups at every "
+                                f"correlated level (set model.groups and include the levels in model.taps)")
+        orders = [n for g in groups for n in g.orders]
+        order = int(cfg.order or max(orders))
+        if order < 1 or not any(n % order == 0 for n in orders):
+            raise TrackingError(f"{where}.order: no channel block has an order divisible by {order} "
+                                f"(block orders {sorted(set(orders))})")
+        self.steps = RotationSteps(order, cfg.window, where)
+        self.groups = groups
+        self.group = make_group(f"C{order}")
+
+    def rotate(self, feats, k: int) -> list:
+        """Features of the template turned by ``k`` steps: channel roll + spatial rotation, per level."""
+        order = self.steps.order
+        out = []
+        for f, g in zip(feats, self.groups):
+            steps = [self.group.channel_action(k, n)[0] if n % order == 0 else 0 for n in g.orders]
+            rolled = g.shift(f, steps) * self._kept_channels(g, f)
+            out.append(self.group.transform(rolled, k))
+        return out
+
+    def _kept_channels(self, groups, f) -> torch.Tensor:
+        keep = torch.cat([torch.full((m * n,), float(n % self.steps.order == 0), dtype=f.dtype, device=f.device)
+                          for m, n in groups.blocks])
+        return keep[None, :, None, None]

@@ -111,3 +111,10 @@ def test_replaced_weights_are_run_again_not_reused(tmp_path, monkeypatch):
     assert runs[0] != runs[1] and runs[0].parent == runs[1].parent and runs[0].name.startswith("dcf-")
     for out_dir in runs:  # each model's own results, not the first reused
         assert (out_dir / f"{sequences[0].name}.txt").is_file()
+
+
+def test_settings_need_the_torch_backend(tmp_path, monkeypatch, capsys):
+    code, _, err = _tool("test_tracker", monkeypatch, capsys, "--builtin", "--tracker", "siamfc_ien",
+                         "--builtin-sequences", "1", "--builtin-frames", "2", "--results", tmp_path, "--no-progress",
+                         "--backend", "onnxruntime", "--set", "tracker.scale_num=1")
+    assert code == 2 and err.strip() == "error: --set needs --backend torch (an ONNX export fixes the tracker's settings)"

@@ -8,8 +8,8 @@ global mean and (biased) variance and updates the running statistics with the gl
 as ``nn.BatchNorm2d`` does on the whole batch in one process.
 
 The all-reduce is differentiable (:class:`SumOverProcesses` also sums the gradients of the statistics over the
-processes in the backward pass), so each process's input gradient is that of the sum of all
-processes' losses; DDP then averages the weight gradients, which gives the gradient of the global batch's loss.
+processes in the backward pass), so each process's input gradient is that of the sum of all processes' losses;
+DDP then averages the weight gradients, which gives the gradient of the global batch's loss.
 
 Both replacements keep ``nn.BatchNorm2d``'s parameter and buffer names, so checkpoints, weights files and the
 trackers that load them are unchanged, and they behave as ``nn.BatchNorm2d`` in eval mode.

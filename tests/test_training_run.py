@@ -4,11 +4,13 @@ import os
 import subprocess
 
 import numpy as np
+import pytest
 import torch
 
 from training.checkpoint import load_checkpoint
 
-from training_helpers import REPO, tool_command, write_run_config
+from training_helpers import (REPO, RPN_SEARCH, RPN_TEMPLATE, RPN_TRACKER, TINY_SIAMFC, TINY_SIAMRPN, tool_command,
+                              write_run_config)
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -24,8 +26,16 @@ def _states_equal(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_two_k_steps_equal_k_steps_resume_k_steps(tmp_path):
-    config = write_run_config(tmp_path / "tiny.yaml", train={"mode": "rotaug", "checkpoint_interval": 100})
+RPN_PAIRS = {"template_size": RPN_TEMPLATE, "search_size": RPN_SEARCH, "pairs_per_epoch": 16}
+
+
+@pytest.mark.parametrize("mode, model, tracker, pairs", [
+    ("ien", TINY_SIAMFC, None, None),  # forward hooks, doubled batch, per-sample group elements
+    ("rotaug", TINY_SIAMRPN, RPN_TRACKER, RPN_PAIRS),  # anchors, sampled anchor targets, neck and RPN head
+], ids=["siamfc-ien", "siamrpn-rotaug"])
+def test_two_k_steps_equal_k_steps_resume_k_steps(tmp_path, mode, model, tracker, pairs):
+    config = write_run_config(tmp_path / "tiny.yaml", train={"mode": mode, "checkpoint_interval": 100},
+                              model=model, tracker=tracker, data={"pairs": pairs} if pairs else None)
     straight, split = tmp_path / "straight", tmp_path / "split"
     # one go with 2 DataLoader workers; stopped at step 3 (inside epoch 0 of 4 steps) and resumed with none
     _run("--config", config, "--output", straight, "--set", "train.max_steps=6", "--set", "train.workers=2")
@@ -84,3 +94,33 @@ def test_nan_loss_stops_with_step_and_terms_and_keeps_the_last_good_checkpoint(t
     kept = load_checkpoint(tmp_path / "out" / "checkpoint.pt")
     assert kept["step"] == 1
     assert all(torch.isfinite(v).all() for v in kept["model"].values() if v.is_floating_point())
+
+
+def test_cpu_bf16_trains_a_step_in_bfloat16_and_amp_stays_off_on_the_cpu(tmp_path):
+    from core.config import load_yaml
+    from training.config import parse_run_config
+    from training.trainer import build_network, seed_everything, train
+
+    config = load_yaml(write_run_config(tmp_path / "tiny.yaml", train={"max_steps": 1, "amp": False}))
+
+    def one_step(name, **train_values):
+        run = parse_run_config({**config, "train": {**config["train"], **train_values}})
+        result = train(run, tmp_path / name, device="cpu")
+        return result.terms["loss"], load_checkpoint(result.checkpoint)["model"]
+
+    loss32, weights32 = one_step("fp32")
+    loss_amp, weights_amp = one_step("amp", amp=True)  # CUDA's float16 autocast: a no-op on the CPU
+    loss16, weights16 = one_step("bf16", cpu_bf16=True)
+    assert loss_amp == loss32 and _states_equal(weights_amp, weights32)
+    seed_everything(3)  # the runs' seed: the weights all three started from
+    initial = build_network(TINY_SIAMFC)
+    names = [name for name, _ in initial.named_parameters()]
+    step32 = torch.cat([(weights32[k] - initial.state_dict()[k]).flatten() for k in names])
+    step16 = torch.cat([(weights16[k] - initial.state_dict()[k]).flatten() for k in names])
+    off = float((step16 - step32).norm() / step32.norm())
+    cosine = float(torch.nn.functional.cosine_similarity(step16, step32, dim=0))
+    print(f"one step, bfloat16 vs float32: loss {loss16:.6f} vs {loss32:.6f}, relative step difference {off:.2e}, "
+          f"cosine {cosine:.4f}")
+    assert loss16 != loss32 and abs(loss16 - loss32) < 0.01 * loss32
+    # the same step up to bfloat16 rounding (8-bit mantissa): not identical, but in the same direction
+    assert off > 1e-3 and cosine > 0.98

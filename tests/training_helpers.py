@@ -41,11 +41,12 @@ def fixed_batch(batch: int, template: int, search: int, seed: int = 0) -> dict:
     return {"z": z, "x": x, "boxes": boxes, "positive": positive, "seeds": torch.arange(batch) * 7 + 1}
 
 
-def write_run_config(path: Path, train: dict = None, data: dict = None, model: dict = None) -> Path:
+def write_run_config(path: Path, train: dict = None, data: dict = None, model: dict = None,
+                     tracker: dict = None) -> Path:
     """A complete tiny training config on synthetic data (no files needed)."""
     config = {
         "model": model or TINY_SIAMFC,
-        "tracker": {"exemplar_size": TEMPLATE, "instance_size": SEARCH},
+        "tracker": tracker or {"exemplar_size": TEMPLATE, "instance_size": SEARCH},
         "train": {"mode": "plain", "optimizer": "sgd", "lr": 0.01, "lr_end": 0.001, "epochs": 2, "batch_size": 4,
                   "checkpoint_interval": 2, "log_interval": 1, "seed": 3, "workers": 0, **(train or {})},
         "data": {

@@ -44,14 +44,16 @@ def main(argv=None) -> int:
 
     import_onnx()
     import_onnxruntime()
-    if require_trained(args.tracker, args.checkpoint, args.random_weights):
+    random_weights = require_trained(args.tracker, args.checkpoint, args.random_weights)
+    if random_weights:
         print(f"warning: {args.tracker} is exported with random weights", file=sys.stderr)
     if (args.output / "tracker.json").exists():
         print(f"note: replacing the export in {args.output}", file=sys.stderr)
     tracker = build_tracker(args.tracker, checkpoint=args.checkpoint)
     if getattr(tracker, "model", None) is None:
         raise TrackingError(f"--tracker {args.tracker} has no network to export")
-    manifest = export_tracker(tracker, args.output, {"tracker": args.tracker, "checkpoint": args.checkpoint})
+    manifest = export_tracker(tracker, args.output, {"tracker": args.tracker, "checkpoint": args.checkpoint,
+                                                    "random_weights": random_weights})
     info = json.loads(manifest.read_text())
     for part, spec in info["parts"].items():
         print(f"{part}: {_shapes(spec['inputs'])} -> {_shapes(spec['outputs'])}  "

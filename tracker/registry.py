@@ -54,11 +54,11 @@ def trained_names() -> list:
 
 
 def _entry(spec: str) -> Optional[Entry]:
-    """The registered entry of ``spec``; ``None`` for a config file path; unknown names raise the error that
-    lists the valid ones."""
+    """The registered entry of ``spec``; ``None`` for a config file path or an ONNX export folder; unknown names
+    raise the error that lists the valid ones."""
     if spec in TRACKERS:
         return TRACKERS[spec]
-    if Path(spec).suffix in (".yaml", ".yml"):
+    if Path(spec).suffix in (".yaml", ".yml") or _export_manifest(spec) is not None:
         return None
     raise TrackingError(f"unknown tracker {spec!r}; valid names: {', '.join(available())} (or a .yaml config)")
 
@@ -70,9 +70,19 @@ def weights_kind(spec: str, checkpoint: Optional[str] = None) -> str:
     entry = _entry(spec)
     if entry is not None and ":" in entry.target:
         return "none"
+    manifest = _export_manifest(spec)
+    if manifest is not None:  # tools/export_onnx.py records whether it exported random weights
+        return "random" if manifest.get("source", {}).get("random_weights") else "trained"
     if checkpoint is not None or (entry is not None and entry.checkpoint is not None):
         return "trained"
     return "random"
+
+
+def _export_manifest(spec: str) -> Optional[dict]:
+    """The manifest of an ONNX export folder (tools/export_onnx.py), or None when ``spec`` is not one."""
+    from tracker.onnx_network import is_export, read_manifest
+
+    return read_manifest(spec) if is_export(spec) else None
 
 
 def untrained(spec: str, checkpoint: Optional[str] = None) -> bool:

@@ -70,8 +70,10 @@ class TrainConfig:
     batch_size: int = 8  # global batch (all processes together)
     max_steps: int = 0  # stop after this optimiser step (0: run all epochs)
     grad_clip: float = 10.0  # max gradient norm (0: no clipping)
-    amp: bool = True  # mixed precision where the device has it (CUDA); ignored on CPU
+    amp: bool = True  # float16 mixed precision where the device has it (CUDA); ignored on CPU
+    cpu_bf16: bool = False  # on the CPU: bfloat16 autocast (no loss scaling needed); ignored on GPUs
     freeze_batchnorm: bool = False  # BatchNorm in eval mode: running statistics, no batch statistics
+    sync_batchnorm: bool = True  # several processes: BatchNorm statistics of the global batch (else per process)
     seed: int = 0
     workers: int = 0  # DataLoader worker processes per training process
     checkpoint_interval: int = 500  # steps between checkpoints (and one at the end)

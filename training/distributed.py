@@ -50,15 +50,6 @@ def teardown(ctx: DistContext) -> None:
         dist.destroy_process_group()
 
 
-def all_true(ctx: DistContext, flag: bool) -> bool:
-    """True when ``flag`` holds on every process (so that all of them stop together, e.g. on a NaN loss)."""
-    if not ctx.distributed:
-        return bool(flag)
-    value = torch.tensor([1 if flag else 0], device=ctx.device)
-    dist.all_reduce(value, op=dist.ReduceOp.MIN)
-    return bool(value.item())
-
-
 def weights_agree(ctx: DistContext, model) -> bool:
     """True when every process holds the same weights: the per-tensor sums and sums of squares (float64) of all
     parameters and buffers are gathered and compared exactly with the main process's. DDP should guarantee this;
@@ -70,6 +61,24 @@ def weights_agree(ctx: DistContext, model) -> bool:
     gathered = [torch.empty_like(mine) for _ in range(ctx.world_size)]
     dist.all_gather(gathered, mine)
     return all(torch.equal(gathered[0], other) for other in gathered[1:])
+
+
+def mean_over_processes(ctx: DistContext, value: torch.Tensor) -> torch.Tensor:
+    """The mean of a (gradient-free) tensor over the processes: of per-process loss terms, the global batch's
+    terms; as the divisor of one process's sum, it makes the average that DDP takes equal the global sum over the
+    global count (masked means whose mask counts differ between the processes' shares of the batch)."""
+    if not ctx.distributed:
+        return value
+    total = value.detach().clone()
+    dist.all_reduce(total)
+    return total / ctx.world_size
+
+
+def broadcast_buffers(ctx: DistContext, model) -> None:
+    """Give every process the main process's buffers (BatchNorm running statistics kept per process)."""
+    if ctx.distributed:
+        for buffer in model.buffers():
+            dist.broadcast(buffer, src=0)
 
 
 def barrier(ctx: DistContext) -> None:

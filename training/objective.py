@@ -29,9 +29,10 @@ from training.targets import anchor_targets, siamfc_labels
 class TrainingObjective(nn.Module):
     """``forward(z, x, boxes, positive, seeds) -> (total, terms)`` for a batch of float crops ``(B, 3, S, S)``."""
 
-    def __init__(self, model: nn.Module, cfg, anchors_fn=None):
+    def __init__(self, model: nn.Module, cfg, anchors_fn=None, count_share=None):
         """``cfg`` is a :class:`training.config.TrainConfig`; ``anchors_fn(response_size)`` gives the SiamRPN++
-        anchors ``(A, 4)`` as :func:`tracker.anchors.generate_anchors` does (offsets from the crop centre)."""
+        anchors ``(A, 4)`` as :func:`tracker.anchors.generate_anchors` does (offsets from the crop centre);
+        ``count_share`` is the IEN term's mask-count normaliser under DDP (see :class:`EquivarianceLoss`)."""
         super().__init__()
         self.model = model
         self.mode = cfg.mode
@@ -42,7 +43,7 @@ class TrainingObjective(nn.Module):
         if cfg.mode == "ien":
             taps = select_taps(model.ien_taps, cfg.ien.layers)
             self.ien = EquivarianceLoss(model, taps, self.group, beta=cfg.ien.beta, weights=cfg.ien.weights or None,
-                                        form=cfg.ien.form)
+                                        form=cfg.ien.form, count_share=count_share)
         if model.kind == "siamrpn" and anchors_fn is None:
             raise ValueError("a SiamRPN++ objective needs anchors_fn")
         self.anchors_fn = anchors_fn

@@ -1,11 +1,14 @@
 """The training loop: :func:`train` runs (or resumes) a run described by a :class:`RunConfig`.
 
 A step draws one global batch of pairs, computes the mode's objective (:mod:`training.objective`) under mixed
-precision where the device has it, stops the run if the loss is not finite (all processes together, keeping the
-last good checkpoint), and takes an optimiser step with gradient clipping and the step-wise learning-rate
-schedule. The main process logs every ``log_interval`` steps and checkpoints every ``checkpoint_interval`` steps
-and at the end, where it also writes the model weights (safetensors) and the resolved config beside them.
+precision when asked (``amp`` on CUDA, ``cpu_bf16`` on the CPU), stops the run if the loss is not finite (all
+processes together, keeping the last good checkpoint), and takes an optimiser step with gradient clipping and the
+step-wise learning-rate schedule. The main process logs the global batch's loss terms every ``log_interval``
+steps and checkpoints every ``checkpoint_interval`` steps and at the end, where it also writes the model weights
+(safetensors) and the resolved config beside them. With several processes, BatchNorm uses the global batch's
+statistics (``sync_batchnorm``, :mod:`training.batchnorm`), so N processes train the network one process would.
 """
+import functools
 import itertools
 import random
 import time
@@ -22,6 +25,7 @@ from tqdm import tqdm
 from core.config import from_dict
 from core.errors import TrackingError
 from training import distributed
+from training.batchnorm import to_global_batchnorm
 from training.checkpoint import CHECKPOINT_NAME, load_checkpoint, restore, save_checkpoint
 from training.config import RunConfig
 from training.data import build_pairs
@@ -72,15 +76,20 @@ class Trainer:
         seed_everything(cfg.seed)
         self.pairs = SeededPairs(build_pairs(run.data, cfg.seed), cfg.seed)
         self.model = build_network(run.model).to(ctx.device)
-        objective = TrainingObjective(self.model, cfg, anchors_for(run, self.model)).to(ctx.device)
+        count_share = None
+        if ctx.distributed:
+            if cfg.sync_batchnorm:  # before the IEN hooks, the optimiser and DDP take hold of the modules
+                self.model = to_global_batchnorm(self.model, ctx.device.type)
+            count_share = functools.partial(distributed.mean_over_processes, ctx)
+        objective = TrainingObjective(self.model, cfg, anchors_for(run, self.model), count_share).to(ctx.device)
         self.net = objective
         if ctx.distributed:
             ids = [ctx.device] if ctx.device.type == "cuda" else None
             self.net = DistributedDataParallel(objective, device_ids=ids)
         self.optimizer = build_optimizer(self.model.parameters(), cfg)
         self.scheduler = build_scheduler(self.optimizer, cfg, run.total_steps)
-        self.amp = cfg.amp and ctx.device.type == "cuda"
-        self.scaler = torch.amp.GradScaler(ctx.device.type, enabled=self.amp)
+        self.autocast = autocast_dtype(cfg, ctx.device)
+        self.scaler = torch.amp.GradScaler(ctx.device.type, enabled=self.autocast == torch.float16)
         self.step, self.wall, self.last_good = 0, 0.0, None
         if resume:
             self._resume()
@@ -132,15 +141,19 @@ class Trainer:
         return self.finish(terms)
 
     def train_step(self, batch) -> dict:
-        """One optimiser step; returns the loss terms as floats. A non-finite loss stops the run."""
+        """One optimiser step; returns the loss terms of the global batch as floats. A non-finite loss stops the
+        run."""
         cfg = self.cfg
         set_train_mode(self.model, cfg.freeze_batchnorm)
         b = to_device_batch(batch, self.ctx.device)
-        with torch.autocast(self.ctx.device.type, enabled=self.amp):
+        with torch.autocast(self.ctx.device.type, dtype=self.autocast, enabled=self.autocast is not None):
             total, terms = self.net(b["z"], b["x"], b["box"], b["positive"], b["seed"])
-        values = {"loss": float(total.detach())} | {k: float(v.detach()) for k, v in terms.items()}
+        # the global batch's values (means of the processes' equal shares); a non-finite loss on any process
+        # makes the mean non-finite, so all processes stop together
+        stacked = torch.stack([total.detach().float(), *(v.detach().float() for v in terms.values())])
+        values = dict(zip(["loss", *terms], distributed.mean_over_processes(self.ctx, stacked).tolist()))
         values["lr"] = self.optimizer.param_groups[0]["lr"]  # the rate this step uses
-        if not distributed.all_true(self.ctx, bool(np.isfinite(values["loss"]))):
+        if not np.isfinite(values["loss"]):
             self.stop_on_bad_loss(values)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(total).backward()
@@ -168,6 +181,8 @@ class Trainer:
 
     def finish(self, terms: dict) -> TrainResult:
         """Check that all processes agree, write the weights for the trackers."""
+        if not self.cfg.sync_batchnorm:  # per-process BatchNorm statistics: keep the main process's, as DDP does
+            distributed.broadcast_buffers(self.ctx, self.model)
         if not distributed.weights_agree(self.ctx, self.model):
             raise RuntimeError(f"the {self.ctx.world_size} processes ended with different weights")
         weights = self.output / WEIGHTS_NAME
@@ -201,6 +216,16 @@ def set_train_mode(model, freeze_batchnorm: bool) -> None:
         for module in model.modules():
             if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
                 module.eval()
+
+
+def autocast_dtype(cfg, device: torch.device):
+    """The autocast precision of a step: float16 on CUDA with ``amp`` (with loss scaling), bfloat16 on the CPU with
+    ``cpu_bf16`` (its float32 exponent range needs no scaling), else None (float32)."""
+    if device.type == "cuda" and cfg.amp:
+        return torch.float16
+    if device.type == "cpu" and cfg.cpu_bf16:
+        return torch.bfloat16
+    return None
 
 
 def seed_everything(seed: int) -> None:

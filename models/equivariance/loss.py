@@ -20,7 +20,7 @@ Usage (the project's contract)::
         out = model.search(torch.cat([x, xt]))    # doubled batch
     total, terms = ien.loss(g)                    # beta * sum_l w_l * masked MSE; terms: {layer: tensor}
 """
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 import torch
 from torch import nn
@@ -36,10 +36,14 @@ class EquivarianceLoss:
 
     ``taps`` maps layer names (as in ``model.named_modules()``) to their :class:`ChannelGroups`; ``weights``
     maps layer names to ``w_l`` (default 1); ``group`` is a :class:`Group` or a name for :func:`make_group`.
+    ``count_share`` maps a batch's count of masked entries to the number its squared sum is divided by (default:
+    the count itself). Data-parallel training passes the mean count over the processes: masks differ per element
+    (circular for odd multiples of 45 degrees), so each process's own count would weight samples unequally.
     """
 
     def __init__(self, model: nn.Module, taps: dict, group: Union[Group, str], beta: float = 1.0,
-                 weights: Optional[dict] = None, form: str = "pooled", generator: Optional[torch.Generator] = None):
+                 weights: Optional[dict] = None, form: str = "pooled", generator: Optional[torch.Generator] = None,
+                 count_share: Optional[Callable[[torch.Tensor], torch.Tensor]] = None):
         if not taps:
             raise TrackingError("the equivariance loss needs at least one tapped layer (ien_taps is empty)")
         unknown = sorted(set(weights or {}) - set(taps))
@@ -55,6 +59,7 @@ class EquivarianceLoss:
         self.weights = {name: float((weights or {}).get(name, 1.0)) for name in taps}
         self.form = form
         self.generator = generator
+        self.count_share = count_share
         self._hooks = FeatureTaps(model, list(taps))
         check_form(form)
 
@@ -78,14 +83,17 @@ class EquivarianceLoss:
                 raise RuntimeError(f"layer {name}: expected a doubled batch of 2 x {len(g)}, got {f.shape[0]}")
             target = reference_features(f[:batch], channels, self.form)
             aligned, weight = align_features(f[batch:], g, self.group, channels, self.form)
-            terms[name] = masked_mse(target, aligned, weight)
+            terms[name] = masked_mse(target, aligned, weight, self.count_share)
         total = self.beta * sum(self.weights[name] * term for name, term in terms.items())
         return total, terms
 
 
-def masked_mse(a: torch.Tensor, b: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """Mean of ``(a - b)^2`` over the entries where ``weight`` (broadcast to ``a``) is 1; 0 if there are none."""
+def masked_mse(a: torch.Tensor, b: torch.Tensor, weight: torch.Tensor, count_share=None) -> torch.Tensor:
+    """Mean of ``(a - b)^2`` over the entries where ``weight`` (broadcast to ``a``) is 1; 0 if there are none.
+    In float32 whatever the features' precision; ``count_share``: see :class:`EquivarianceLoss`."""
     weight = weight.expand_as(a)
     count = weight.sum()
-    squared = (weight * (a - b) ** 2).sum()
+    if count_share is not None:
+        count = count_share(count)
+    squared = (weight * (a.float() - b.float()) ** 2).sum()
     return squared / count if count > 0 else squared * 0.0

@@ -35,7 +35,7 @@ def _io(names, arrays) -> list:
 
 
 def export_tracker(tracker, output, source: dict) -> Path:
-    """Write the ONNX parts of ``tracker`` (a torch-backed Siamese tracker) and ``tracker.json`` into ``output``;
+    """Write the ONNX parts of ``tracker`` (a torch-backed learned tracker: Siamese or DCF) and ``tracker.json`` into ``output``;
     returns the manifest's path. ``source`` (which tracker, which checkpoint) is recorded in the manifest."""
     onnx = import_onnx()
     ort = import_onnxruntime()

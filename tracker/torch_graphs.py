@@ -3,10 +3,9 @@ torch backend (tracker/torch_network.py) runs them and the exporter (tracker/onn
 ONNX, so both backends run the same computation. Each part takes and returns tensors only (a tuple out), uint8
 crops included: the layout conversion is part of the graph.
 
-Adding a model kind (the DCF tracker, say) is one more entry in :data:`KINDS`: a function returning its
-:class:`TrackerGraphs` (its own part names, e.g. ``features`` and an FFT ``solve``/``detect``, which the dynamo
-exporter handles through ``rfft2``), overriding :meth:`TrackerGraphs.examples` where its parts are chained
-differently from template -> search -> head.
+A model kind is one entry in :data:`KINDS`: a function returning its :class:`TrackerGraphs`. The DCF kind has its
+own part names (``search``, ``update``, ``turn``, ``respond``; see tracker/dcf.py) and chains them differently
+(:class:`DCFGraphs`); its FFTs (``rfft2``/``irfft2``) export through the dynamo exporter as ONNX ``DFT`` nodes.
 """
 from dataclasses import dataclass
 
@@ -14,7 +13,9 @@ import torch
 import torch.nn as nn
 
 from core.errors import TrackingError
+from models.dcf import filter_map, filter_responses
 from models.preprocess import to_network_input
+from tracker.dcf import REENCODE_ORDER, search_turns
 from tracker.template_rotation import TemplateRotator
 
 
@@ -125,7 +126,84 @@ def _siamrpn(model, cfg, where) -> TrackerGraphs:
         facts={"kind": "siamrpn", "total_stride": int(model.total_stride), "anchor_num": int(model.anchor_num)})
 
 
-KINDS = {"siamfc": _siamfc, "siamrpn": _siamrpn}
+class _DCFUpdate(nn.Module):
+    """``crops -> (features, filter maps)``: what the online model blends, solved in one graph."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, crops):
+        feats = self.model.template(to_network_input(crops))
+        return feats, filter_map(feats, self.model.label_hat, self.model.lam)
+
+
+class _DCFTurn(nn.Module):
+    """The online model ``(1, C, S, S)``, ``(1, 1, S, S)`` turned by each of ``turns`` steps, stacked on the batch
+    axis: features by the rotator (spatial turn and channel roll), filter maps by the spatial turn alone."""
+
+    def __init__(self, rotator, turns):
+        super().__init__()
+        self.rotator, self.turns = rotator, list(turns)
+
+    def forward(self, feats, filters):
+        order = self.rotator.steps.order
+        turned_feats = [feats if t == 0 else self.rotator.rotate([feats], t % order)[0] for t in self.turns]
+        turned_filters = [filters if t == 0 else self.rotator.group.transform(filters, t % order)
+                          for t in self.turns]
+        return torch.cat(turned_feats), torch.cat(turned_filters)
+
+
+class _DCFRespond(nn.Module):
+    def forward(self, features, template, filters):
+        return (filter_responses(features, template, filters),)
+
+
+class DCFGraphs(TrackerGraphs):
+    def examples(self, seed: int = 0) -> dict:
+        """Random crops through ``search`` and ``update``; ``turn`` fed the first online model and ``respond``
+        the search features with the (turned) online models, as the tracker chains them every frame."""
+        gen = torch.Generator().manual_seed(seed)
+        crops = {part: torch.randint(0, 256, shape, dtype=torch.uint8, generator=gen)
+                 for part, shape in self.crop_shapes.items()}
+        with torch.no_grad():
+            (x,) = self.parts["search"](crops["search"])
+            model = self.parts["update"](crops["update"])
+            if "turn" in self.parts:
+                turn_inputs = tuple(t[:1] for t in model)
+                model = self.parts["turn"](*turn_inputs)
+        out = {"search": (["crops"], (crops["search"],), ["features"]),
+               "update": (["crops"], (crops["update"],), ["template", "filters"])}
+        if "turn" in self.parts:
+            out["turn"] = (["template", "filters"], turn_inputs, ["turned_template", "turned_filters"])
+        out["respond"] = (["features", "template", "filters"], (x, *model), list(self.head_outputs))
+        return out
+
+
+def _dcf(model, cfg, where) -> TrackerGraphs:
+    rot = cfg.rotation
+    method = rot.method if rot.enabled else None
+    parts = {"search": _Search(model), "update": _DCFUpdate(model), "respond": _DCFRespond()}
+    order = 1
+    if method == "features":
+        rotator = TemplateRotator(model, rot, f"{where}.rotation")
+        order = rotator.steps.order
+    elif method == "reencode":
+        order = int(rot.order or REENCODE_ORDER)
+    turns = search_turns(order, rot.window) if method else [0]
+    if method == "features":
+        parts["turn"] = _DCFTurn(rotator, turns)
+    size = int(model.crop_size)
+    return DCFGraphs(
+        parts=parts,
+        crop_shapes={"search": (cfg.scale_num, size, size, 3),
+                     "update": (len(turns) if method == "reencode" else 1, size, size, 3)},
+        head_outputs=["response"],
+        facts={"kind": "dcf", "total_stride": 1, "crop_size": size, "rotation_order": order, "turns": turns,
+               "turned_by": method})
+
+
+KINDS = {"siamfc": _siamfc, "siamrpn": _siamrpn, "dcf": _dcf}
 
 
 def tracker_graphs(model, cfg, where: str = "tracker") -> TrackerGraphs:

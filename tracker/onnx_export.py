@@ -42,7 +42,7 @@ def export_tracker(tracker, output, source: dict) -> Path:
     if getattr(tracker, "model", None) is None:
         raise TrackingError(f"{tracker.name}: only trackers with a PyTorch network can be exported")
     model = copy.deepcopy(tracker.model).cpu()
-    graphs = tracker_graphs(model, tracker.cfg, f"{tracker.name}: tracker")
+    graphs = tracker_graphs(model, tracker.cfg, f"{tracker.name}: tracker", export=True)
     for module in graphs.parts.values():
         module.eval()  # the copy's BatchNorms on running statistics; the live model keeps its mode
     output = Path(output)

@@ -6,6 +6,10 @@ crops included: the layout conversion is part of the graph.
 A model kind is one entry in :data:`KINDS`: a function returning its :class:`TrackerGraphs`. The DCF kind has its
 own part names (``search``, ``update``, ``turn``, ``respond``; see tracker/dcf.py) and chains them differently
 (:class:`DCFGraphs`); its FFTs (``rfft2``/``irfft2``) export through the dynamo exporter as ONNX ``DFT`` nodes.
+Those run in float64 in the exported files and in float32 under PyTorch: onnxruntime's float32 DFT (Bluestein's
+algorithm for sides that are not powers of two, such as the DCF's 95) is ~5e-5 off relative to the peak at 95 px,
+30x PyTorch's float32 FFT, and the filter solve amplifies that past 1e-4; in float64 it is ~1e-7 off, so the two
+backends agree to PyTorch's own float32 error (~2e-6) while PyTorch keeps its faster float32 FFTs.
 """
 from dataclasses import dataclass
 
@@ -13,7 +17,7 @@ import torch
 import torch.nn as nn
 
 from core.errors import TrackingError
-from models.dcf import filter_map, filter_responses
+from models.dcf import filter_map, filter_responses, spectrum
 from models.preprocess import to_network_input
 from tracker.dcf import REENCODE_ORDER, search_turns
 from tracker.template_rotation import TemplateRotator
@@ -106,7 +110,7 @@ class _SiamRPNHead(nn.Module):
         return tuple(self.model.head(list(levels[:half]), list(levels[half:])))
 
 
-def _siamfc(model, cfg, where) -> TrackerGraphs:
+def _siamfc(model, cfg, where, export) -> TrackerGraphs:
     rotator = TemplateRotator(model, cfg.rotation, f"{where}.rotation") if cfg.rotation.enabled else None
     return TrackerGraphs(
         parts={"template": _SiamFCTemplate(model, rotator), "search": _Search(model), "head": _SiamFCHead(model)},
@@ -117,7 +121,7 @@ def _siamfc(model, cfg, where) -> TrackerGraphs:
                "rotation_order": 1 if rotator is None else rotator.steps.order})
 
 
-def _siamrpn(model, cfg, where) -> TrackerGraphs:
+def _siamrpn(model, cfg, where, export) -> TrackerGraphs:
     return TrackerGraphs(
         parts={"template": _SiamRPNTemplate(model), "search": _Search(model), "head": _SiamRPNHead(model)},
         crop_shapes={"template": (1, cfg.exemplar_size, cfg.exemplar_size, 3),
@@ -127,15 +131,18 @@ def _siamrpn(model, cfg, where) -> TrackerGraphs:
 
 
 class _DCFUpdate(nn.Module):
-    """``crops -> (features, filter maps)``: what the online model blends, solved in one graph."""
+    """``crops -> (features, filter maps)``: what the online model blends, solved in one graph (FFTs in
+    ``fft_dtype``)."""
 
-    def __init__(self, model):
+    def __init__(self, model, fft_dtype):
         super().__init__()
-        self.model = model
+        self.model, self.fft_dtype = model, fft_dtype
+        self.label_hat = model.label_hat if fft_dtype == torch.float32 else spectrum(model.label.to(fft_dtype))
 
     def forward(self, crops):
         feats = self.model.template(to_network_input(crops))
-        return feats, filter_map(feats, self.model.label_hat, self.model.lam)
+        filters = filter_map(feats.to(self.fft_dtype), self.label_hat, self.model.lam)
+        return feats, filters.to(feats.dtype)
 
 
 class _DCFTurn(nn.Module):
@@ -155,8 +162,13 @@ class _DCFTurn(nn.Module):
 
 
 class _DCFRespond(nn.Module):
+    def __init__(self, fft_dtype):
+        super().__init__()
+        self.fft_dtype = fft_dtype
+
     def forward(self, features, template, filters):
-        return (filter_responses(features, template, filters),)
+        out = filter_responses(*(t.to(self.fft_dtype) for t in (features, template, filters)))
+        return (out.to(features.dtype),)
 
 
 class DCFGraphs(TrackerGraphs):
@@ -180,10 +192,11 @@ class DCFGraphs(TrackerGraphs):
         return out
 
 
-def _dcf(model, cfg, where) -> TrackerGraphs:
+def _dcf(model, cfg, where, export) -> TrackerGraphs:
     rot = cfg.rotation
     method = rot.method if rot.enabled else None
-    parts = {"search": _Search(model), "update": _DCFUpdate(model), "respond": _DCFRespond()}
+    fft_dtype = torch.float64 if export else torch.float32
+    parts = {"search": _Search(model), "update": _DCFUpdate(model, fft_dtype), "respond": _DCFRespond(fft_dtype)}
     order = 1
     if method == "features":
         rotator = TemplateRotator(model, rot, f"{where}.rotation")
@@ -206,8 +219,9 @@ def _dcf(model, cfg, where) -> TrackerGraphs:
 KINDS = {"siamfc": _siamfc, "siamrpn": _siamrpn, "dcf": _dcf}
 
 
-def tracker_graphs(model, cfg, where: str = "tracker") -> TrackerGraphs:
-    """The parts of ``model`` (its ``kind``) as the tracker with config ``cfg`` runs them."""
+def tracker_graphs(model, cfg, where: str = "tracker", export: bool = False) -> TrackerGraphs:
+    """The parts of ``model`` (its ``kind``) as the tracker with config ``cfg`` runs them; ``export``: for the ONNX
+    files (the DCF parts then run their FFTs in float64, see the module docstring)."""
     if model.kind not in KINDS:
         raise TrackingError(f"{where}: no network parts defined for model kind {model.kind!r}")
-    return KINDS[model.kind](model, cfg, where)
+    return KINDS[model.kind](model, cfg, where, export)

@@ -18,7 +18,10 @@ import torch
 import torch.nn as nn
 
 from core.errors import TrackingError
+from models.dft import TorchFFT
 from models.siamese import SiameseNet
+
+TORCH_FFT = TorchFFT()
 
 
 def gaussian_label(size: int, sigma: float) -> torch.Tensor:
@@ -51,26 +54,21 @@ def filter_response(xf_hat: torch.Tensor, zf_hat: torch.Tensor, alpha_hat: torch
     return torch.fft.irfft2(cross * alpha_hat, s=size, dim=(-2, -1))
 
 
-def filter_map(feats: torch.Tensor, label_hat: torch.Tensor, lam: float) -> torch.Tensor:
-    """The filter ``alpha`` of each sample of ``feats (B, C, H, W)`` as a real map ``(B, 1, H, W)``, the inverse
-    FFT of :func:`solve_filter`. Why a map, not the spectrum: the online tracker blends filters linearly and turns
-    them spatially (both commute with the FFT), and a real map needs no complex arrays outside the network."""
-    return torch.fft.irfft2(solve_filter(spectrum(feats), label_hat, lam), s=feats.shape[-2:], dim=(-2, -1))
+def filter_map(feats: torch.Tensor, label_hat, lam: float, dft=TORCH_FFT) -> torch.Tensor:
+    """The filter ``alpha`` of each sample of ``feats (B, C, S, S)`` as a real map ``(B, 1, S, S)``: the inverse
+    transform of :func:`solve_filter`, ``dft`` one of :mod:`models.dft`'s transforms and ``label_hat`` the label's
+    spectrum in its form. Why a map, not the spectrum: the online tracker blends filters linearly and turns them
+    spatially (both commute with the DFT), and a real map needs no complex arrays outside the network."""
+    return dft.irfft2(solve_filter(dft.rfft2(feats), label_hat, lam))
 
 
-def filter_responses(xf: torch.Tensor, zf: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
-    """Every search sample against every online model: search features ``(B, C, H, W)``, template features
-    ``(T, C, H, W)`` and filter maps ``(T, 1, H, W)`` -> responses ``(T, B, H, W)`` (:func:`filter_response` for
-    each pair). The complex products are spelled out on real and imaginary parts because the ONNX exporter maps
-    complex tensors through elementwise arithmetic only (not through broadcasting views or einsum)."""
-    x, z, a = spectrum(xf), spectrum(zf), spectrum(alpha)
-    xr, xi = x.real[None], x.imag[None]  # (1, B, C, h, k)
-    zr, zi = z.real[:, None], z.imag[:, None]  # (T, 1, C, h, k)
-    cross_r = (xr * zr + xi * zi).sum(dim=2)  # x^ z^*, summed over channels: (T, B, h, k)
-    cross_i = (xi * zr - xr * zi).sum(dim=2)
-    ar, ai = a.real, a.imag  # (T, 1, h, k)
-    product = torch.complex(cross_r * ar - cross_i * ai, cross_r * ai + cross_i * ar)
-    return torch.fft.irfft2(product, s=xf.shape[-2:], dim=(-2, -1))
+def filter_responses(xf: torch.Tensor, zf: torch.Tensor, alpha: torch.Tensor, dft=TORCH_FFT) -> torch.Tensor:
+    """Every search sample against every online model: search features ``(B, C, S, S)``, template features
+    ``(T, C, S, S)`` and filter maps ``(T, 1, S, S)`` -> responses ``(T, B, S, S)`` (:func:`filter_response` for
+    each pair; ``dft`` as in :func:`filter_map`). One product per model: a broadcast over all pairs at once makes
+    temporaries ``T`` times larger and ran several times slower."""
+    x, z, a = dft.rfft2(xf), dft.rfft2(zf), dft.rfft2(alpha)
+    return torch.stack([dft.irfft2((x * z[t:t + 1].conj()).sum(dim=1) * a[t]) for t in range(zf.shape[0])])
 
 
 class DCFNet(SiameseNet):

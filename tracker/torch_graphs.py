@@ -5,11 +5,9 @@ crops included: the layout conversion is part of the graph.
 
 A model kind is one entry in :data:`KINDS`: a function returning its :class:`TrackerGraphs`. The DCF kind has its
 own part names (``search``, ``update``, ``turn``, ``respond``; see tracker/dcf.py) and chains them differently
-(:class:`DCFGraphs`); its FFTs (``rfft2``/``irfft2``) export through the dynamo exporter as ONNX ``DFT`` nodes.
-Those run in float64 in the exported files and in float32 under PyTorch: onnxruntime's float32 DFT (Bluestein's
-algorithm for sides that are not powers of two, such as the DCF's 95) is ~5e-5 off relative to the peak at 95 px,
-30x PyTorch's float32 FFT, and the filter solve amplifies that past 1e-4; in float64 it is ~1e-7 off, so the two
-backends agree to PyTorch's own float32 error (~2e-6) while PyTorch keeps its faster float32 FFTs.
+(:class:`DCFGraphs`). Its Fourier transforms are PyTorch's FFT under PyTorch and products with DFT matrices in
+the exported files (:mod:`models.dft` says why: onnxruntime's ``DFT`` operator is ~10x slower and, in float32,
+~30x less accurate at the DCF's 95 px); the two agree to float32 rounding.
 """
 from dataclasses import dataclass
 
@@ -17,7 +15,8 @@ import torch
 import torch.nn as nn
 
 from core.errors import TrackingError
-from models.dcf import filter_map, filter_responses, spectrum
+from models.dcf import TORCH_FFT, filter_map, filter_responses
+from models.dft import MatrixDFT
 from models.preprocess import to_network_input
 from tracker.dcf import REENCODE_ORDER, search_turns
 from tracker.template_rotation import TemplateRotator
@@ -131,18 +130,16 @@ def _siamrpn(model, cfg, where, export) -> TrackerGraphs:
 
 
 class _DCFUpdate(nn.Module):
-    """``crops -> (features, filter maps)``: what the online model blends, solved in one graph (FFTs in
-    ``fft_dtype``)."""
+    """``crops -> (features, filter maps)``: what the online model blends, solved in one graph."""
 
-    def __init__(self, model, fft_dtype):
+    def __init__(self, model, dft):
         super().__init__()
-        self.model, self.fft_dtype = model, fft_dtype
-        self.label_hat = model.label_hat if fft_dtype == torch.float32 else spectrum(model.label.to(fft_dtype))
+        self.model, self.dft = model, dft
+        self.label_hat = dft.rfft2(model.label)
 
     def forward(self, crops):
         feats = self.model.template(to_network_input(crops))
-        filters = filter_map(feats.to(self.fft_dtype), self.label_hat, self.model.lam)
-        return feats, filters.to(feats.dtype)
+        return feats, filter_map(feats, self.label_hat, self.model.lam, self.dft)
 
 
 class _DCFTurn(nn.Module):
@@ -162,13 +159,12 @@ class _DCFTurn(nn.Module):
 
 
 class _DCFRespond(nn.Module):
-    def __init__(self, fft_dtype):
+    def __init__(self, dft):
         super().__init__()
-        self.fft_dtype = fft_dtype
+        self.dft = dft
 
     def forward(self, features, template, filters):
-        out = filter_responses(*(t.to(self.fft_dtype) for t in (features, template, filters)))
-        return (out.to(features.dtype),)
+        return (filter_responses(features, template, filters, self.dft),)
 
 
 class DCFGraphs(TrackerGraphs):
@@ -195,8 +191,8 @@ class DCFGraphs(TrackerGraphs):
 def _dcf(model, cfg, where, export) -> TrackerGraphs:
     rot = cfg.rotation
     method = rot.method if rot.enabled else None
-    fft_dtype = torch.float64 if export else torch.float32
-    parts = {"search": _Search(model), "update": _DCFUpdate(model, fft_dtype), "respond": _DCFRespond(fft_dtype)}
+    dft = MatrixDFT(int(model.crop_size)) if export else TORCH_FFT
+    parts = {"search": _Search(model), "update": _DCFUpdate(model, dft), "respond": _DCFRespond(dft)}
     order = 1
     if method == "features":
         rotator = TemplateRotator(model, rot, f"{where}.rotation")
@@ -221,7 +217,7 @@ KINDS = {"siamfc": _siamfc, "siamrpn": _siamrpn, "dcf": _dcf}
 
 def tracker_graphs(model, cfg, where: str = "tracker", export: bool = False) -> TrackerGraphs:
     """The parts of ``model`` (its ``kind``) as the tracker with config ``cfg`` runs them; ``export``: for the ONNX
-    files (the DCF parts then run their FFTs in float64, see the module docstring)."""
+    files (the DCF parts then transform with DFT matrices, see the module docstring)."""
     if model.kind not in KINDS:
         raise TrackingError(f"{where}: no network parts defined for model kind {model.kind!r}")
     return KINDS[model.kind](model, cfg, where, export)

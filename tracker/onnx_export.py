@@ -3,8 +3,9 @@ with fixed shapes, plus the ``tracker.json`` the onnxruntime backend loads (form
 
 The export works on an eval-mode deep copy of the model: putting the copy's wrappers in eval mode (BatchNorm on
 running statistics) never touches the live tracker, which may be training. The dynamo exporter
-(``torch.onnx.export(..., dynamo=True)``) is used because it also handles ``torch.fft.rfft2`` (a DCF solve),
-which the TorchScript exporter does not. Every file passes ``onnx.checker``, and the exported parts are run once
+(``torch.onnx.export(..., dynamo=True)``) is used (it also handles ``torch.fft``, though the DCF parts are
+exported with DFT matrices instead, see tracker/torch_graphs.py). The graphs are built with ``export=True``, and
+the recorded parity compares onnxruntime with those graphs. Every file passes ``onnx.checker``, and the exported parts are run once
 with onnxruntime on the tracing inputs; the largest difference from PyTorch goes into the manifest.
 """
 import copy

@@ -1,6 +1,6 @@
-"""Build a learned tracker (Siamese or DCF) from a config file: the ``model:`` section (models.builder) and the ``tracker:``
-section (the tracker's hyper-parameters, whose dataclass depends on the model's kind). ``train:`` and ``data:``
-belong to the trainer and are left alone here; any other top-level key is an error."""
+"""Build a learned tracker (Siamese or DCF) from a config file: the ``model:`` section (models.builder) and the
+``tracker:`` section (the tracker's hyper-parameters, whose dataclass depends on the model's kind). ``train:`` and
+``data:`` belong to the trainer and are left alone here; any other top-level key is an error."""
 from pathlib import Path
 
 from core.config import from_dict, load_yaml

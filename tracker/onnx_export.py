@@ -4,9 +4,9 @@ with fixed shapes, plus the ``tracker.json`` the onnxruntime backend loads (form
 The export works on an eval-mode deep copy of the model: putting the copy's wrappers in eval mode (BatchNorm on
 running statistics) never touches the live tracker, which may be training. The dynamo exporter
 (``torch.onnx.export(..., dynamo=True)``) is used (it also handles ``torch.fft``, though the DCF parts are
-exported with DFT matrices instead, see tracker/torch_graphs.py). The graphs are built with ``export=True``, and
-the recorded parity compares onnxruntime with those graphs. Every file passes ``onnx.checker``, and the exported parts are run once
-with onnxruntime on the tracing inputs; the largest difference from PyTorch goes into the manifest.
+exported with DFT matrices instead, see tracker/torch_graphs.py). Every file passes ``onnx.checker``, and the
+exported parts are run once with onnxruntime on the tracing inputs; the largest difference from the PyTorch graphs
+they were exported from (``export=True``) goes into the manifest.
 """
 import copy
 import json
@@ -36,8 +36,9 @@ def _io(names, arrays) -> list:
 
 
 def export_tracker(tracker, output, source: dict) -> Path:
-    """Write the ONNX parts of ``tracker`` (a torch-backed learned tracker: Siamese or DCF) and ``tracker.json`` into ``output``;
-    returns the manifest's path. ``source`` (which tracker, which checkpoint) is recorded in the manifest."""
+    """Write the ONNX parts of ``tracker`` (a torch-backed Siamese or DCF tracker) and ``tracker.json`` into
+    ``output``; returns the manifest's path. ``source`` (which tracker, which checkpoint) is recorded in the
+    manifest."""
     onnx = import_onnx()
     ort = import_onnxruntime()
     if getattr(tracker, "model", None) is None:

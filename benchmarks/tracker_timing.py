@@ -2,8 +2,9 @@
 
 Why a proxy and a profile: the network's time is measured exactly by wrapping :class:`tracker.network.Network`
 (``run`` plus ``numpy``, which waits for the device), with no profiler overhead on the timed frames; the time
-outside the network (crops, response upsampling, FFTs, the rest of the geometry) is spread over many small calls,
-so a separate profiled pass sums it by category from the call graph.
+outside the network (crops, response upsampling, the rest of the geometry) is spread over many small calls, so a
+separate profiled pass sums it by category from the call graph. The DCF tracker's FFTs are inside its network
+parts (tracker/torch_graphs.py), so they count as network time.
 """
 import cProfile
 import pstats
@@ -13,9 +14,8 @@ import time
 #: from outside the category (so nested calls are not counted twice)
 CATEGORIES = {
     "network": lambda f, name: name in ("run", "numpy") and f.endswith(("torch_network.py", "onnx_network.py")),
-    "crops": lambda f, name: name == "square_crop",
+    "crops": lambda f, name: name in ("square_crop", "warp"),  # the Siamese trackers' and the DCF's (rotated)
     "upsampling": lambda f, name: name == "<resize>",
-    "FFTs": lambda f, name: "/fft/" in f.replace("\\", "/") or name.startswith("<built-in method torch.fft"),
 }
 
 

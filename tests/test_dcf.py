@@ -76,19 +76,29 @@ def test_features_turn_equals_reencoding_the_turned_patch_on_an_equivariant_netw
     by_features, by_reencoding = _tracker(model, "features"), _tracker(model, "reencode")
     by_features.init(image, box)
     by_reencoding.init(image, box)
-    with torch.no_grad():
-        for turn in (-1, 1):
-            zf_hat, alpha_hat = by_features._turned(by_features.models[0], turn)
-            direct = by_reencoding.models[turn]
-            assert torch.allclose(zf_hat, spectrum(direct.feats), atol=1e-4)
-            assert torch.allclose(alpha_hat, direct.alpha_hat, rtol=1e-3, atol=1e-3)
+    turned = _spectra(by_features, *by_features.turned())  # the upright online model turned by the turn part
+    reencoded = _spectra(by_reencoding, by_reencoding.feats, by_reencoding.filters)  # one model per turned patch
+    for turn in (-1, 1):
+        (zf_hat, alpha_hat), (direct_zf_hat, direct_alpha_hat) = (
+            (z[t.turns.index(turn)], a[t.turns.index(turn)])
+            for t, (z, a) in ((by_features, turned), (by_reencoding, reencoded)))
+        assert torch.allclose(zf_hat, direct_zf_hat, atol=1e-4)
+        assert torch.allclose(alpha_hat, direct_alpha_hat, rtol=1e-3, atol=1e-3)
     # a plain (untied) network is not equivariant: its turned features are not the re-encoded ones
     plain = dcf_model(init="default")
     a, b = _tracker(plain, "features"), _tracker(plain, "reencode")
     a.init(image, box)
     b.init(image, box)
-    with torch.no_grad():
-        assert not torch.allclose(a._turned(a.models[0], 1)[0], spectrum(b.models[1].feats), atol=1e-2)
+    turned_zf_hat = _spectra(a, *a.turned())[0][a.turns.index(1)]
+    reencoded_zf_hat = _spectra(b, b.feats, b.filters)[0][b.turns.index(1)]
+    assert not torch.allclose(turned_zf_hat, reencoded_zf_hat, atol=1e-2)
+
+
+def _spectra(tracker, feats, filters) -> tuple:
+    """(feature spectra, filter spectra alpha^) of an online model: the tracker's NumPy arrays or the outputs of
+    its network's turn part."""
+    return tuple(spectrum(torch.from_numpy(v if isinstance(v, np.ndarray) else tracker.network.numpy(v)))
+                 for v in (feats, filters))
 
 
 def test_rotation_search_follows_a_turning_target():

@@ -39,7 +39,7 @@ def test_tied_weights_are_untied_parameters_with_turned_copies():
 
 
 def test_tied_init_needs_alexnet_with_groups():
-    with pytest.raises(TrackingError, match="init: rotation_tied needs backbone alexnet with groups"):
+    with pytest.raises(TrackingError, match="init: rotation_tied needs groups and a backbone of one convolution per stage"):
         build({"kind": "siamfc", "width": 0.125}, "rotation_tied")
     with pytest.raises(TrackingError, match="init: expected one of default, rotation_tied"):
         build(HOMOGENEOUS, "orthogonal")

@@ -1,17 +1,14 @@
-"""Build a Siamese tracker from a config file: the ``model:`` section (models.builder) and the ``tracker:``
-section (the tracker's hyper-parameters, whose dataclass depends on the model's kind). ``train:`` and ``data:``
-belong to the trainer and are left alone here; any other top-level key is an error."""
+"""Build a learned tracker (Siamese or DCF) from a config file: the ``model:`` section (models.builder) and the
+``tracker:`` section (the tracker's hyper-parameters, whose dataclass depends on the model's kind). ``train:`` and
+``data:`` belong to the trainer and are left alone here; any other top-level key is an error."""
 from pathlib import Path
 
 from core.config import apply_overrides, from_dict, load_yaml
 from core.errors import TrackingError
 from models.builder import ModelConfig, build_model
 from models.weights import load_weights, read_state_dict
-from tracker.dcf import DCFTracker
 from tracker.kinds import TRACKERS_BY_KIND
 
-#: the DCF tracker runs on torch only for now (it has no exported form), so the onnxruntime loader's map lacks it
-TORCH_TRACKERS = {**TRACKERS_BY_KIND, "dcf": DCFTracker}
 SECTIONS = ("model", "tracker", "train", "data")
 
 
@@ -26,7 +23,7 @@ def build_from_dict(data: dict, where: str, checkpoint=None, device="cpu", name:
     model = build_model(model_cfg, where=f"{where}: model")
     if checkpoint is not None:
         load_weights(model, checkpoint)
-    cls = TORCH_TRACKERS[model.kind]
+    cls = TRACKERS_BY_KIND[model.kind]
     tracker_cfg = from_dict(cls.Config, data.get("tracker"), f"{where}: tracker")
     return cls(model, tracker_cfg, device=device, name=name, where=f"{where}: tracker")
 

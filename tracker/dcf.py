@@ -11,26 +11,40 @@ so the target stays upright in the crops; each frame it also tries the filter tu
 turn the filter (``rotation.method``):
 
 - ``features``: turn the online model's windowed features spatially and roll each field's orientation channels
-  (:class:`tracker.rotation.TemplateRotator`), turn the filter map spatially, then FFT: no extra forward pass.
+  (:class:`tracker.template_rotation.TemplateRotator`), and turn the filter map spatially: no extra forward pass.
   Exact for quarter turns of an equivariant network; other angles resample bilinearly (a floor on the error).
 - ``reencode``: one online model per tried turn, each updated from the update patch cropped at that turn (one
   forward pass per turn at every update): exact for any network, at the price of the extra passes.
+
+The network behind :class:`tracker.network.Network` (PyTorch or onnxruntime; parts in tracker/torch_graphs.py),
+all arrays fixed-shape, ``S`` the crop side, ``C`` the feature channels, ``M`` online models (``len(turns)`` for
+``reencode``, else 1), ``T = len(turns)``:
+
+- ``search``: ``crops (scale_num, S, S, 3) uint8`` -> windowed unit-energy features ``(scale_num, C, S, S)``;
+- ``update``: ``crops (M, S, S, 3) uint8`` -> features ``(M, C, S, S)`` and their filter maps ``(M, 1, S, S)``
+  (the FFT solve inside; :func:`models.dcf.filter_map`);
+- ``turn`` (``features`` method only): the online model ``(1, C, S, S)``, ``(1, 1, S, S)`` -> the model turned by
+  each of ``turns``, ``(T, C, S, S)`` and ``(T, 1, S, S)``; the turns are constants of the graph;
+- ``respond``: search features, ``T`` template features and filter maps -> responses ``(T, scale_num, S, S)``
+  (FFTs inside; :func:`models.dcf.filter_responses`).
+
+The online model is two NumPy arrays (features and filter map, both real): blending and the geometry need no
+network library, so the tracker runs without PyTorch on the onnxruntime backend. The network's ``facts``:
+``crop_size``, ``rotation_order`` (1 without rotation search), ``turns`` (steps tried each frame, 0 first) and
+``turned_by`` (``features``, ``reencode`` or None).
 """
 from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
-import torch
 
 from core.boxes import box_to_center, center_to_box, polygon_to_area_box, polygon_to_box
 from core.crop import crop_matrix, invert, transform_points, warp
 from core.errors import TrackingError
-from models.dcf import filter_response, solve_filter, spectrum
-from models.preprocess import images_to_tensor
 from tracker.base import Tracker, TrackState
 from tracker.geometry import context_side, rotated_corners
+from tracker.network import attach_network
 from tracker.rotation import RotationConfig
-from tracker.template_rotation import TemplateRotator
 
 METHODS = ("features", "reencode")
 
@@ -58,6 +72,13 @@ class DCFConfig:
     rotation: DCFRotationConfig = field(default_factory=DCFRotationConfig)
 
 
+#: the angle step (360/order degrees) of ``reencode`` rotation search when ``rotation.order`` is not set (the
+#: ``features`` method takes the network's largest group order, as the Siamese trackers do)
+REENCODE_ORDER = 16
+#: the parts every DCF network has (``turn`` as well where the online model is turned by its features)
+DCF_PARTS = ("search", "update", "respond")
+
+
 def _check(cfg: DCFConfig, where: str):
     if cfg.scale_num < 1 or cfg.scale_num % 2 == 0:
         raise TrackingError(f"{where}.scale_num: expected an odd number >= 1, got {cfg.scale_num}")
@@ -67,56 +88,53 @@ def _check(cfg: DCFConfig, where: str):
         raise TrackingError(f"{where}: need 0 < min_scale <= 1 <= max_scale")
     if cfg.context <= 0:
         raise TrackingError(f"{where}.context: must be > 0, got {cfg.context}")
-    if cfg.rotation.method not in METHODS:
-        raise TrackingError(f"{where}.rotation.method: expected one of {', '.join(METHODS)}, "
-                            f"got {cfg.rotation.method!r}")
-    if cfg.rotation.window < 0:
-        raise TrackingError(f"{where}.rotation.window: must be >= 0, got {cfg.rotation.window}")
+    rot = cfg.rotation
+    if rot.method not in METHODS:
+        raise TrackingError(f"{where}.rotation.method: expected one of {', '.join(METHODS)}, got {rot.method!r}")
+    if rot.window < 0:
+        raise TrackingError(f"{where}.rotation.window: must be >= 0, got {rot.window}")
+    if rot.enabled and rot.method == "reencode" and rot.order is not None and rot.order < 2:
+        raise TrackingError(f"{where}.rotation.order: expected >= 2, got {rot.order}")
 
 
-@dataclass
-class OnlineModel:
-    """DCFNet's online state: windowed template features ``(1, C, S, S)`` and the filter spectrum ``alpha^``."""
-
-    feats: torch.Tensor
-    alpha_hat: torch.Tensor
-
-    def blend(self, new: "OnlineModel", rate: float) -> "OnlineModel":
-        return OnlineModel((1 - rate) * self.feats + rate * new.feats,
-                           (1 - rate) * self.alpha_hat + rate * new.alpha_hat)
+def search_turns(order: int, window: int) -> list:
+    """Turns tried each frame, in steps of ``360/order`` degrees: 0 first (ties keep the angle), then ``-1, 1, -2,
+    2, ...`` up to ``window`` (at most half a turn)."""
+    window = min(window, order // 2)
+    return [0] + [d for k in range(1, window + 1) for d in (-k, k)]
 
 
 class DCFTracker(Tracker):
     Config = DCFConfig
+    kind = "dcf"
 
     def __init__(self, model, cfg: DCFConfig | None = None, device="cpu", name: str = "dcf",
                  where: str = "tracker"):
+        """``model``: a torch DCF model (run on ``device``; kept as ``self.model``) or an already built
+        :class:`tracker.network.Network` such as exported files in onnxruntime sessions (``self.model`` None)."""
         super().__init__()
         self.cfg = cfg or DCFConfig()
         _check(self.cfg, where)
-        if getattr(model, "kind", None) != "dcf":
-            raise TrackingError(f"{where}: the DCF tracker needs a model of kind dcf")
-        self.model = model.to(device).eval()
-        self.device = torch.device(device)
+        self.network, self.model = attach_network(model, self.cfg, self.kind, device, where)
+        facts = self.network.facts
         self.name = name
-        self.size_px = model.crop_size
-        rot = self.cfg.rotation
-        self.rotation = rot.enabled
-        self.rotator = None
-        if rot.enabled and rot.method == "features":
-            self.rotator = TemplateRotator(model, rot, f"{where}.rotation")
-            self.order = self.rotator.steps.order
-        elif rot.enabled:
-            self.order = int(rot.order or 16)
-            if self.order < 2:
-                raise TrackingError(f"{where}.rotation.order: expected >= 2, got {self.order}")
-        window = min(rot.window, self.order // 2) if rot.enabled else 0
-        #: turns tried each frame, in steps of 360/order (0 first: ties keep the angle)
-        self.turns = [0] + [d for k in range(1, window + 1) for d in (-k, k)]
+        self.size_px = int(facts["crop_size"])
+        self.rotation = self.cfg.rotation.enabled
+        self.order = int(facts["rotation_order"])
+        #: turns tried each frame (the ``turn`` part's or the online models' order); ``update_turns``: the turns
+        #: whose patches update the online models (all of them for ``reencode``, else the upright one)
+        self.turns = list(facts["turns"])
+        self.turn_part = facts["turned_by"] == "features"
+        self.update_turns = self.turns if facts["turned_by"] == "reencode" else [0]
         n = self.cfg.scale_num
         self.scale_factors = self.cfg.scale_step ** (np.arange(n) - n // 2)
         self.scale_penalties = np.where(np.arange(n) == n // 2, 1.0, self.cfg.scale_penalty)
         self.pad_color = None
+
+    @staticmethod
+    def required_parts(facts: dict) -> tuple:
+        """The network parts an export of this tracker must hold."""
+        return DCF_PARTS + (("turn",) if facts.get("turned_by") == "features" else ())
 
     # ---- geometry ----
     def _matrix(self, center, side, angle):
@@ -124,32 +142,13 @@ class DCFTracker(Tracker):
         appears upright."""
         return crop_matrix(center, side, self.size_px, angle=-angle)
 
-    def _crops(self, image, matrices) -> torch.Tensor:
-        crops = [warp(image, m, self.size_px, self.pad_color) for m in matrices]
-        return images_to_tensor(np.stack(crops), self.device)
+    def _crops(self, image, matrices) -> np.ndarray:
+        return np.stack([warp(image, m, self.size_px, self.pad_color) for m in matrices])
 
     def _step_angle(self, turn: int) -> float:
         return 360.0 * turn / self.order if self.rotation else 0.0
 
     # ---- the online model ----
-    def _fit(self, feats: torch.Tensor) -> OnlineModel:
-        return OnlineModel(feats, solve_filter(spectrum(feats), self.model.label_hat, self.model.lam))
-
-    def _encode(self, image, center, side, angles) -> list:
-        x = self._crops(image, [self._matrix(center, side, a) for a in angles])
-        feats = self.model.template(x)
-        return [self._fit(feats[i:i + 1]) for i in range(len(angles))]
-
-    def _turned(self, model: OnlineModel, turn: int) -> tuple:
-        """(feature spectrum, filter spectrum) of the online model turned by ``turn`` steps."""
-        if turn == 0 or self.rotator is None:
-            return spectrum(model.feats), model.alpha_hat
-        feats = self.rotator.rotate([model.feats], turn % self.order)[0]
-        alpha = torch.fft.irfft2(model.alpha_hat, s=model.feats.shape[-2:], dim=(-2, -1))
-        alpha = self.rotator.group.transform(alpha, turn % self.order)
-        return spectrum(feats), spectrum(alpha)
-
-    @torch.inference_mode()
     def initialize(self, image, box):
         self.center, self.base_size = box_to_center(box)
         self.scale, self.angle = 1.0, 0.0
@@ -157,16 +156,26 @@ class DCFTracker(Tracker):
         self._update_models(image, rate=None)
 
     def _update_models(self, image, rate: Optional[float]):
-        """Fit the filter(s) on the patch at the current state; blend into the online model(s) (``rate`` None:
-        start them)."""
-        turns = self.turns if self.rotator is None and self.rotation else [0]
+        """Fit the filter(s) on the patch(es) at the current state and blend them into the online model(s) ``feats
+        (M, C, S, S)``, ``filters (M, 1, S, S)`` (``rate`` None: start them)."""
         # the patch for turn t shows the target turned by +t steps (cropped as if it stood at angle - t steps)
-        angles = [self.angle - self._step_angle(t) for t in turns]
-        fresh = dict(zip(turns, self._encode(image, self.center, self.base_side * self.scale, angles)))
+        side = self.base_side * self.scale
+        crops = self._crops(image, [self._matrix(self.center, side, self.angle - self._step_angle(t))
+                                    for t in self.update_turns])
+        feats, filters = (self.network.numpy(v) for v in self.network.run("update", crops))
         if rate is None:
-            self.models = fresh
-        else:
-            self.models = {t: self.models[t].blend(fresh[t], rate) for t in turns}
+            self.feats, self.filters = feats.copy(), filters.copy()  # owned: blended in place from now on
+            return
+        for online, fresh in ((self.feats, feats), (self.filters, filters)):
+            online *= 1 - rate
+            online += rate * fresh
+
+    def turned(self) -> tuple:
+        """The online model as the ``respond`` part takes it: features ``(T, C, S, S)`` and filter maps ``(T, 1, S,
+        S)``, one per tried turn (the ``turn`` part's output, or the reencoded models themselves)."""
+        if self.turn_part:
+            return self.network.run("turn", self.feats, self.filters)
+        return self.feats, self.filters
 
     def init(self, image: np.ndarray, box) -> None:
         """Start on ``box`` (x, y, w, h) or on a polygon of 8 values (the axis-aligned box of the same centre and
@@ -181,18 +190,12 @@ class DCFTracker(Tracker):
     def size(self) -> np.ndarray:
         return self.base_size * self.scale
 
-    @torch.inference_mode()
     def step(self, image) -> TrackState:
-        cfg = self.cfg
+        cfg, net = self.cfg, self.network
         sides = self.base_side * self.scale * self.scale_factors
         matrices = [self._matrix(self.center, side, self.angle) for side in sides]
-        xf_hat = spectrum(self.model.search(self._crops(image, matrices)))
-        size = xf_hat.shape[-2], self.size_px
-        responses = []
-        for turn in self.turns:
-            zf_hat, alpha_hat = self._turned(self.models[turn if turn in self.models else 0], turn)
-            responses.append(filter_response(xf_hat, zf_hat, alpha_hat, size)[:, 0])
-        maps = torch.stack(responses).float().cpu().numpy()  # (turns, scales, S, S)
+        (xf,) = net.run("search", self._crops(image, matrices))
+        maps = net.numpy(net.run("respond", xf, *self.turned())[0])  # (turns, scales, S, S)
         peaks = maps.reshape(len(self.turns), cfg.scale_num, -1).max(axis=-1) * self.scale_penalties
         turn_index, scale_id = np.unravel_index(int(np.argmax(peaks)), peaks.shape)
         best = maps[turn_index, scale_id]

@@ -1,7 +1,9 @@
-"""What a Siamese tracker asks of its network, whatever runs it (PyTorch or onnxruntime).
+"""What a tracker asks of its network, whatever runs it (PyTorch or onnxruntime).
 
-The tracker does the geometry (crops, windows, scales, anchors) in NumPy and calls the network through three
-*parts*, each a function of arrays with fixed shapes (the exported ONNX files are exactly these parts):
+The tracker does the geometry (crops, windows, scales, anchors) in NumPy and calls the network through named
+*parts*, each a function of arrays with fixed shapes (the exported ONNX files are exactly these parts). Each
+tracker class says which parts it needs (``required_parts``); the Siamese trackers' three are :data:`PARTS`
+(the DCF tracker's are in tracker/dcf.py):
 
 - ``template``: ``crops (1, E, E, 3) uint8`` (BGR, E = exemplar_size) -> the template features, cached at init;
 - ``search``: ``crops (B, I, I, 3) uint8`` (I = instance_size; B = scale_num for SiamFC, 1 for SiamRPN++) -> the
@@ -20,6 +22,8 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from core.errors import TrackingError
+
 PARTS = ("template", "search", "head")
 
 
@@ -37,3 +41,21 @@ class Network(ABC):
     @abstractmethod
     def numpy(self, value) -> np.ndarray:
         """An output of :meth:`run` as a float32 NumPy array."""
+
+
+def attach_network(model, cfg, kind: str, device="cpu", where: str = "tracker") -> tuple:
+    """``(network, torch model or None)`` for a tracker of ``kind`` with config ``cfg``: ``model`` is either an
+    already built :class:`Network` (exported files in onnxruntime sessions) or a torch model of that kind, put
+    behind the torch backend on ``device`` (PyTorch is imported only on that path)."""
+    if isinstance(model, Network):
+        network, torch_model = model, None
+    else:
+        if getattr(model, "kind", None) != kind:
+            raise TrackingError(f"{where}: a {kind} tracker cannot run a {getattr(model, 'kind', None)} network")
+        from tracker.torch_network import TorchNetwork
+
+        network = TorchNetwork(model, cfg, device, where)
+        torch_model = network.model
+    if network.facts["kind"] != kind:
+        raise TrackingError(f"{where}: a {kind} tracker cannot run a {network.facts['kind']} network")
+    return network, torch_model

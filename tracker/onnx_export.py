@@ -3,9 +3,10 @@ with fixed shapes, plus the ``tracker.json`` the onnxruntime backend loads (form
 
 The export works on an eval-mode deep copy of the model: putting the copy's wrappers in eval mode (BatchNorm on
 running statistics) never touches the live tracker, which may be training. The dynamo exporter
-(``torch.onnx.export(..., dynamo=True)``) is used because it also handles ``torch.fft.rfft2`` (a DCF solve),
-which the TorchScript exporter does not. Every file passes ``onnx.checker``, and the exported parts are run once
-with onnxruntime on the tracing inputs; the largest difference from PyTorch goes into the manifest.
+(``torch.onnx.export(..., dynamo=True)``) is used (it also handles ``torch.fft``, though the DCF parts are
+exported with DFT matrices instead, see tracker/torch_graphs.py). Every file passes ``onnx.checker``, and the
+exported parts are run once with onnxruntime on the tracing inputs; the largest difference from the PyTorch graphs
+they were exported from (``export=True``) goes into the manifest.
 """
 import copy
 import json
@@ -35,14 +36,15 @@ def _io(names, arrays) -> list:
 
 
 def export_tracker(tracker, output, source: dict) -> Path:
-    """Write the ONNX parts of ``tracker`` (a torch-backed Siamese tracker) and ``tracker.json`` into ``output``;
-    returns the manifest's path. ``source`` (which tracker, which checkpoint) is recorded in the manifest."""
+    """Write the ONNX parts of ``tracker`` (a torch-backed Siamese or DCF tracker) and ``tracker.json`` into
+    ``output``; returns the manifest's path. ``source`` (which tracker, which checkpoint) is recorded in the
+    manifest."""
     onnx = import_onnx()
     ort = import_onnxruntime()
     if getattr(tracker, "model", None) is None:
         raise TrackingError(f"{tracker.name}: only trackers with a PyTorch network can be exported")
     model = copy.deepcopy(tracker.model).cpu()
-    graphs = tracker_graphs(model, tracker.cfg, f"{tracker.name}: tracker")
+    graphs = tracker_graphs(model, tracker.cfg, f"{tracker.name}: tracker", export=True)
     for module in graphs.parts.values():
         module.eval()  # the copy's BatchNorms on running statistics; the live model keeps its mode
     output = Path(output)

@@ -1,6 +1,8 @@
 """The onnxruntime backend: a tracker from the folder tools/export_onnx.py writes, run without PyTorch.
 
-The folder holds one ONNX file per part of :mod:`tracker.network` and ``tracker.json``::
+The folder holds one ONNX file per part of :mod:`tracker.network` (the parts the kind's tracker class lists in
+``required_parts``; a SiamFC example below, a DCF export has ``search``, ``update``, ``respond`` and maybe
+``turn``) and ``tracker.json``::
 
     {"format": "ientrack-onnx/1", "name": "siamfc_ien",
      "facts": {"kind": "siamfc", "total_stride": 8, "rotation_order": 1},
@@ -24,7 +26,7 @@ import numpy as np
 from core.config import from_dict
 from core.errors import TrackingError
 from tracker.kinds import TRACKERS_BY_KIND
-from tracker.network import PARTS, Network
+from tracker.network import Network
 
 MANIFEST = "tracker.json"
 FORMAT = "ientrack-onnx/1"
@@ -59,7 +61,8 @@ def read_manifest(folder) -> dict:
     if kind not in TRACKERS_BY_KIND:
         raise TrackingError(f"{path}: facts.kind {kind!r} is not one of {', '.join(TRACKERS_BY_KIND)}")
     parts = manifest.get("parts", {})
-    missing = [p for p in PARTS if not (Path(folder) / parts.get(p, {}).get("file", "?")).is_file()]
+    required = TRACKERS_BY_KIND[kind].required_parts(manifest["facts"])
+    missing = [p for p in required if not (Path(folder) / parts.get(p, {}).get("file", "?")).is_file()]
     if missing:
         raise TrackingError(f"{path}: the ONNX file of part(s) {', '.join(missing)} is missing")
     return manifest

@@ -9,7 +9,7 @@ from core.boxes import polygon_to_area_box
 from core.errors import TrackingError
 from tracker.base import Tracker
 from tracker.geometry import square_crop
-from tracker.network import Network
+from tracker.network import PARTS, attach_network
 
 
 @dataclass
@@ -42,17 +42,14 @@ class SiameseTracker(Tracker):
         if self.cfg.exemplar_size < 1 or self.cfg.instance_size <= self.cfg.exemplar_size:
             raise TrackingError(f"{where}: need instance_size > exemplar_size >= 1, got {self.cfg.instance_size} "
                                 f"and {self.cfg.exemplar_size}")
-        if isinstance(model, Network):
-            self.network, self.model = model, None
-        else:
-            from tracker.torch_network import TorchNetwork  # PyTorch only on this path
-
-            self.network = TorchNetwork(model, self.cfg, device, where)
-            self.model = self.network.model
-        if self.network.facts["kind"] != self.kind:
-            raise TrackingError(f"{where}: a {self.kind} tracker cannot run a {self.network.facts['kind']} network")
+        self.network, self.model = attach_network(model, self.cfg, self.kind, device, where)
         self.name = name
         self.pad_color = None
+
+    @staticmethod
+    def required_parts(facts: dict) -> tuple:
+        """The network parts an export of this tracker must hold."""
+        return PARTS
 
     def init(self, image: np.ndarray, box) -> None:
         """Start on ``box`` (x, y, w, h) or on a polygon of 8 values, which becomes the axis-aligned box of the

@@ -60,9 +60,11 @@ def test_two_gloo_processes_match_one_process_with_the_same_global_batch(one_pro
     config, one, one_log = one_process
     two = _train(config, tmp_path / "ddp", 2)
     assert two.keys() == one.keys()
-    # float sums in a different order (two half-batches, then all-reduce), BatchNorm statistics included
+    # float sums in a different order (two half-batches, then all-reduce), BatchNorm statistics included; the
+    # channels-last convolutions (SiameseNet.memory_format) sum in an order that depends on the batch size, which
+    # the tied start amplifies to 2.5e-5 on first-layer weights of size 0.06 (4e-4 on running means of 24)
     for name in one:
-        assert torch.allclose(two[name], one[name], rtol=1e-5, atol=1e-5), name
+        assert torch.allclose(two[name], one[name], rtol=1e-4, atol=5e-5), name
     # BatchNorm trained, not frozen: one update per branch (template, search) and step
     assert int(one["backbone.layer1.1.num_batches_tracked"]) == 2 * TRAIN["max_steps"]
     # the log shows the global batch's terms, not rank 0's share (written with 6 significant digits)

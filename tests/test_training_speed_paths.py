@@ -9,7 +9,7 @@ from core.crop import transform_box
 from models.equivariance.actions import _channel_act, align_features, act_features, make_group
 from models.equivariance.groups import ChannelGroups
 from models.equivariance.loss import GradInLayout
-from training.objective import TrainingObjective, element_matrix, memory_format, transform_boxes
+from training.objective import TrainingObjective, element_matrix, transform_boxes
 from training.optim import build_optimizer
 
 from training_helpers import SEARCH, TEMPLATE, TINY_SIAMFC, fixed_batch, tiny_model, train_config
@@ -99,8 +99,11 @@ def test_the_ien_gradient_leaves_in_the_tapped_layout():
 
 def _losses(channels_last: bool, steps: int = 4) -> list:
     # SGD: AdamW's first steps turn rounding-level gradient differences into whole-size updates
-    cfg = train_config(mode="ien", optimizer="sgd", lr=1e-3, ien={"group": "C4"}, channels_last=channels_last)
-    model = tiny_model(TINY_SIAMFC).to(memory_format=memory_format(cfg))  # as the trainer lays it out
+    cfg = train_config(mode="ien", optimizer="sgd", lr=1e-3, ien={"group": "C4"})
+    model = tiny_model(TINY_SIAMFC)
+    if not channels_last:  # the layout before channels-last training
+        model.memory_format = torch.contiguous_format
+    model = model.to(memory_format=model.memory_format)  # as the trainer lays it out
     objective = TrainingObjective(model, cfg)
     optimizer = build_optimizer(model.parameters(), cfg)
     batch = fixed_batch(4, TEMPLATE, SEARCH)

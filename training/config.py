@@ -72,7 +72,6 @@ class TrainConfig:
     grad_clip: float = 10.0  # max gradient norm (0: no clipping)
     amp: bool = True  # float16 mixed precision where the device has it (CUDA); ignored on CPU
     cpu_bf16: bool = False  # on the CPU: bfloat16 autocast (no loss scaling needed); ignored on GPUs
-    channels_last: bool = True  # convolutions on channels-last (NHWC) tensors: faster with oneDNN and cuDNN
     freeze_batchnorm: bool = False  # BatchNorm in eval mode: running statistics, no batch statistics
     sync_batchnorm: bool = True  # several processes: BatchNorm statistics of the global batch (else per process)
     seed: int = 0

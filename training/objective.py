@@ -47,7 +47,6 @@ class TrainingObjective(nn.Module):
         if model.kind == "siamrpn" and anchors_fn is None:
             raise ValueError("a SiamRPN++ objective needs anchors_fn")
         self.anchors_fn = anchors_fn
-        self.memory_format = memory_format(cfg)
 
     def forward(self, z, x, boxes, positive, seeds):
         g = None
@@ -58,7 +57,8 @@ class TrainingObjective(nn.Module):
             boxes = torch.cat([boxes, transform_boxes(self.group, g, boxes, x.shape[-1])])
             positive = torch.cat([positive, positive])
             seeds = torch.cat([seeds, seeds + 1])
-        z, x = z.contiguous(memory_format=self.memory_format), x.contiguous(memory_format=self.memory_format)
+        layout = self.model.memory_format  # the layout the trainer keeps the model's weights in (SiameseNet)
+        z, x = z.contiguous(memory_format=layout), x.contiguous(memory_format=layout)
         terms = {}
         zf = self._branch(self.model.template, z, g, "z", terms)
         xf = self._branch(self.model.search, x, g, "x", terms)
@@ -100,13 +100,6 @@ class TrainingObjective(nn.Module):
                                         seeds.tolist(), search_size, c.anchor_pos_iou, c.anchor_neg_iou,
                                         c.anchor_pos_max, c.anchor_total)
         return rpn_loss(cls, loc, labels.to(cls.device), deltas.to(cls.device))
-
-
-def memory_format(cfg) -> torch.memory_format:
-    """The layout of the model's 4-D weights and of the crops it is fed (``train.channels_last``): channels-last lets
-    oneDNN (CPU) and cuDNN run convolutions, BatchNorm and pooling in their native layout instead of converting every
-    tensor to it and back."""
-    return torch.channels_last if cfg.channels_last else torch.contiguous_format
 
 
 def select_taps(taps: dict, layers) -> dict:

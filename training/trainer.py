@@ -29,7 +29,7 @@ from training.batchnorm import to_global_batchnorm
 from training.checkpoint import CHECKPOINT_NAME, load_checkpoint, restore, save_checkpoint
 from training.config import RunConfig
 from training.data import build_pairs
-from training.objective import TrainingObjective, memory_format
+from training.objective import TrainingObjective
 from training.optim import build_optimizer, build_scheduler
 from training.runlog import RunLog
 from training.sampling import EpochSampler, SeededPairs, to_device_batch
@@ -75,7 +75,8 @@ class Trainer:
                                 f"or choose another --output")
         seed_everything(cfg.seed)
         self.pairs = SeededPairs(build_pairs(run.data, cfg.seed), cfg.seed)
-        self.model = build_network(run.model).to(ctx.device, memory_format=memory_format(cfg))
+        self.model = build_network(run.model)
+        self.model = self.model.to(ctx.device, memory_format=self.model.memory_format)
         count_share = None
         if ctx.distributed:
             if cfg.sync_batchnorm:  # before the IEN hooks, the optimiser and DDP take hold of the modules

@@ -92,7 +92,7 @@ class GradInLayout(torch.autograd.Function):
     """Identity whose gradient leaves in the memory layout of its input.
 
     Why: the term's slicing, pooling and turning hand back gradients in the default (NCHW) layout; added to the
-    channels-last gradients of a channels-last network (``train.channels_last``) they would push every later
+    channels-last gradients of a channels-last network (``SiameseNet.memory_format``) they would push every later
     backward kernel (pooling, BatchNorm, convolution) off its channels-last path, which costs more than this one
     copy per tapped layer.
     """

@@ -47,6 +47,9 @@ class TrainingObjective(nn.Module):
         if model.kind == "siamrpn" and anchors_fn is None:
             raise ValueError("a SiamRPN++ objective needs anchors_fn")
         self.anchors_fn = anchors_fn
+        #: the layout the trainer keeps the weights in: the model's own (SiameseNet.memory_format) unless
+        #: train.channels_last is off
+        self.layout = model.memory_format if cfg.channels_last else torch.contiguous_format
 
     def forward(self, z, x, boxes, positive, seeds):
         g = None
@@ -57,8 +60,7 @@ class TrainingObjective(nn.Module):
             boxes = torch.cat([boxes, transform_boxes(self.group, g, boxes, x.shape[-1])])
             positive = torch.cat([positive, positive])
             seeds = torch.cat([seeds, seeds + 1])
-        layout = self.model.memory_format  # the layout the trainer keeps the model's weights in (SiameseNet)
-        z, x = z.contiguous(memory_format=layout), x.contiguous(memory_format=layout)
+        z, x = z.contiguous(memory_format=self.layout), x.contiguous(memory_format=self.layout)
         terms = {}
         zf = self._branch(self.model.template, z, g, "z", terms)
         xf = self._branch(self.model.search, x, g, "x", terms)

@@ -76,7 +76,8 @@ class Trainer:
         seed_everything(cfg.seed)
         self.pairs = SeededPairs(build_pairs(run.data, cfg.seed), cfg.seed)
         self.model = build_network(run.model)
-        self.model = self.model.to(ctx.device, memory_format=self.model.memory_format)
+        layout = self.model.memory_format if cfg.channels_last else torch.contiguous_format
+        self.model = self.model.to(ctx.device, memory_format=layout)
         count_share = None
         if ctx.distributed:
             if cfg.sync_batchnorm:  # before the IEN hooks, the optimiser and DDP take hold of the modules

@@ -3,11 +3,18 @@ config's own sources through a DataLoader), the training step alone (on batches 
 together as the trainer runs them. In pairs per second (original pairs; ``rotaug``/``ien`` add one transformed
 copy of each).
 
+With ``--baseline REF`` it instead compares the code of git revision ``REF`` with the working tree on the same
+config, seed and pairs (:mod:`benchmarks.training_compare`): the two take turns in blocks of steps in one
+invocation, each timed whole (compile and warm-up included), and their losses must agree (exit code 1 if not).
+
     OMP_NUM_THREADS=2 python benchmarks/bench_training.py [--config configs/siamfc_small.yaml] [--steps 20]
         [--set train.mode=plain ...] [--threads 2]
+    python benchmarks/bench_training.py --config configs/siamfc_ien.yaml --baseline 66195da --steps 200
+        [--threads 1 --copies 2] [--block 10]
 """
 import argparse
 import itertools
+import os
 import sys
 import tempfile
 import time
@@ -52,11 +59,20 @@ def main(argv=None) -> int:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config value, e.g. train.mode=plain (repeatable)")
     parser.add_argument("--steps", type=int, default=20, help="batches timed in each measurement (+1 warm-up)")
-    parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
+    parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads (of each copy)")
+    parser.add_argument("--baseline", metavar="REF",
+                        help="compare the code of this git revision with the working tree (speed and losses)")
+    parser.add_argument("--block", type=int, default=10,
+                        help="with --baseline: steps each side runs before the other takes its turn")
+    parser.add_argument("--copies", type=int, default=1,
+                        help="with --baseline: runs of each side at the same time (2 with --threads 1: two "
+                             "1-thread runs)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
     run = parse_run_config(apply_overrides(load_yaml(args.config), args.overrides), args.config)
+    if args.baseline:
+        return compare_with_baseline(args, run)
     cfg, batch = run.train, run.train.batch_size
     with tempfile.TemporaryDirectory() as tmp:
         trainer = Trainer(run, Path(tmp), distributed.setup("cpu"), resume=False)
@@ -82,6 +98,30 @@ def main(argv=None) -> int:
           f"{run.data.pairs.pairs_per_epoch / both_rate / 60:.1f} min, the whole config ({cfg.epochs} epochs) "
           f"about {cfg.epochs * run.data.pairs.pairs_per_epoch / both_rate / 60:.1f} min")
     return 0
+
+
+def compare_with_baseline(args, run) -> int:
+    from benchmarks.training_compare import compare, loss_agreement
+
+    load = os.getloadavg()
+    print(f"{args.config}: mode {run.train.mode}, batch {run.train.batch_size}, {args.steps} steps per side in "
+          f"blocks of {args.block}, {args.copies} run(s) per side at once, {args.threads} torch thread(s) each; "
+          f"load average {load[0]:.2f}")
+    old, new = compare(args.config, args.overrides, args.baseline, args.steps, args.block, args.threads,
+                       args.copies)
+    pairs = args.steps * run.train.batch_size
+    for side in (old, new):
+        print(f"{side.name}: {side.pairs_per_s(pairs):.2f} pairs/s ({side.pairs_per_cpu_s(pairs):.2f} pairs per "
+              f"CPU second), {side.wall_s:.1f} s for {args.steps} steps")
+    print(f"speed-up: {new.pairs_per_s(pairs) / old.pairs_per_s(pairs):.2f}x pairs/s, "
+          f"{new.pairs_per_cpu_s(pairs) / old.pairs_per_cpu_s(pairs):.2f}x per CPU second; load average now "
+          f"{os.getloadavg()[0]:.2f}")
+    agree = loss_agreement(old.losses, new.losses)
+    print(f"losses: first {agree['first_steps']} steps differ by at most {agree['max_step_diff']:.2e} "
+          f"({'ok' if agree['steps_ok'] else 'FAIL'}, limit 1e-3); mean of steps {agree['window'][0]}-"
+          f"{agree['window'][1]}: {agree['mean_old']:.4f} old, {agree['mean_new']:.4f} new, "
+          f"{100 * agree['mean_rel_diff']:.2f}% apart ({'ok' if agree['mean_ok'] else 'FAIL'}, limit 2%)")
+    return 0 if agree["steps_ok"] and agree["mean_ok"] else 1
 
 
 if __name__ == "__main__":

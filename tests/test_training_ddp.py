@@ -21,7 +21,7 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 # features, which multiplies float rounding differences some twentyfold per step (a one-process run on 1 vs 2
 # threads differs by 7e-6 after three steps), and step 2 is the first with a non-zero equivariance term.
 TRAIN = {"mode": "ien", "max_steps": 2, "optimizer": "sgd", "lr": 0.05, "checkpoint_interval": 100,
-         "ien": {"group": "C8", "beta": 0.5}}
+         "channels_last": False, "ien": {"group": "C8", "beta": 0.5}}
 LOGGED = ("loss", "cls", "ien", "ien_x", "ien_z", "E_x/backbone.layer2", "E_z/backbone.layer4")
 
 
@@ -60,7 +60,8 @@ def test_two_gloo_processes_match_one_process_with_the_same_global_batch(one_pro
     config, one, one_log = one_process
     two = _train(config, tmp_path / "ddp", 2)
     assert two.keys() == one.keys()
-    # float sums in a different order (two half-batches, then all-reduce), BatchNorm statistics included
+    # float sums in a different order (two half-batches, then all-reduce), BatchNorm statistics included (both runs
+    # in NCHW, train.channels_last false: channels-last convolutions sum in a batch-size-dependent order)
     for name in one:
         assert torch.allclose(two[name], one[name], rtol=1e-5, atol=1e-5), name
     # BatchNorm trained, not frozen: one update per branch (template, search) and step

@@ -74,6 +74,7 @@ class TrainConfig:
     cpu_bf16: bool = False  # on the CPU: bfloat16 autocast (no loss scaling needed); ignored on GPUs
     freeze_batchnorm: bool = False  # BatchNorm in eval mode: running statistics, no batch statistics
     sync_batchnorm: bool = True  # several processes: BatchNorm statistics of the global batch (else per process)
+    channels_last: bool = True  # train in the model's preferred layout (memory_format); false: plain NCHW
     seed: int = 0
     workers: int = 0  # DataLoader worker processes per training process
     checkpoint_interval: int = 500  # steps between checkpoints (and one at the end)

@@ -13,12 +13,12 @@ Why a module: DDP synchronises gradients only for computation run through its ``
 called branch by branch (``template``, ``search``, ``head``), so the whole objective is the forward.
 """
 import math
+from functools import lru_cache
 
 import numpy as np
 import torch
 import torch.nn as nn
 
-from core.crop import transform_box
 from core.errors import TrackingError
 from models.equivariance.actions import ScaleGroup, make_group, rotation_scale_matrix
 from models.equivariance.loss import EquivarianceLoss
@@ -47,6 +47,9 @@ class TrainingObjective(nn.Module):
         if model.kind == "siamrpn" and anchors_fn is None:
             raise ValueError("a SiamRPN++ objective needs anchors_fn")
         self.anchors_fn = anchors_fn
+        #: the layout the trainer keeps the weights in: the model's own (SiameseNet.memory_format) unless
+        #: train.channels_last is off
+        self.layout = model.memory_format if cfg.channels_last else torch.contiguous_format
 
     def forward(self, z, x, boxes, positive, seeds):
         g = None
@@ -57,6 +60,7 @@ class TrainingObjective(nn.Module):
             boxes = torch.cat([boxes, transform_boxes(self.group, g, boxes, x.shape[-1])])
             positive = torch.cat([positive, positive])
             seeds = torch.cat([seeds, seeds + 1])
+        z, x = z.contiguous(memory_format=self.layout), x.contiguous(memory_format=self.layout)
         terms = {}
         zf = self._branch(self.model.template, z, g, "z", terms)
         xf = self._branch(self.model.search, x, g, "x", terms)
@@ -138,7 +142,18 @@ def element_matrix(group, e: int, size: float) -> np.ndarray:
     return np.concatenate([a, (c - a @ c)[:, None]], axis=1)
 
 
+@lru_cache(maxsize=16)
+def element_matrices(group, size: float) -> torch.Tensor:
+    """``(size of group, 2, 3)`` float64: :func:`element_matrix` of every element, built once per crop size."""
+    return torch.as_tensor(np.stack([element_matrix(group, e, size) for e in group.elements()]))
+
+
 def transform_boxes(group, g, boxes, size: float) -> torch.Tensor:
-    """Target boxes ``(B, 4)`` of the transformed copies: the axis-aligned box around the moved corners."""
-    moved = [transform_box(element_matrix(group, int(e), size), b) for e, b in zip(g.tolist(), boxes.tolist())]
-    return torch.as_tensor(np.array(moved), dtype=boxes.dtype, device=boxes.device)
+    """Target boxes ``(B, 4)`` of the transformed copies: the axis-aligned box around the moved corners (what
+    :func:`core.crop.transform_box` gives for one box, for the whole batch at once)."""
+    m = element_matrices(group, float(size))[torch.as_tensor(g, dtype=torch.long).cpu()]
+    x, y, w, h = boxes.detach().cpu().to(torch.float64).unbind(1)
+    corners = torch.stack([torch.stack(c, dim=1) for c in ((x, y), (x + w, y), (x + w, y + h), (x, y + h))], dim=1)
+    moved = corners @ m[:, :, :2].transpose(1, 2) + m[:, None, :, 2]
+    lo, hi = moved.amin(dim=1), moved.amax(dim=1)
+    return torch.cat([lo, hi - lo], dim=1).to(dtype=boxes.dtype, device=boxes.device)

@@ -75,7 +75,9 @@ class Trainer:
                                 f"or choose another --output")
         seed_everything(cfg.seed)
         self.pairs = SeededPairs(build_pairs(run.data, cfg.seed), cfg.seed)
-        self.model = build_network(run.model).to(ctx.device)
+        self.model = build_network(run.model)
+        layout = self.model.memory_format if cfg.channels_last else torch.contiguous_format
+        self.model = self.model.to(ctx.device, memory_format=layout)
         count_share = None
         if ctx.distributed:
             if cfg.sync_batchnorm:  # before the IEN hooks, the optimiser and DDP take hold of the modules

@@ -98,19 +98,18 @@ class Group(ABC):
 
     def mask(self, g: torch.Tensor, h: int, w: int, device="cpu", inverse: bool = True) -> torch.Tensor:
         """``(B, 1, H, W)`` 0/1 weights: where ``T_g^-1`` (or ``T_g``) of a map is exact content."""
-        return torch.stack([self._valid(h, w, int(e), device, inverse) for e in g.tolist()])[:, None]
+        g = torch.as_tensor(g, dtype=torch.long).flatten().cpu()
+        return _mask_table(self, h, w, str(device), inverse)[g][:, None]
 
     def per_element(self, x, g, fn):
         """``fn(part, e)`` on the samples of each distinct element ``e`` of ``g``, reassembled in batch order."""
         g = _as_elements(g, x.shape[0])
-        out = None
-        for e in torch.unique(g).tolist():
-            sel = (g == e).nonzero(as_tuple=True)[0]
-            part = fn(x[sel], int(e))
-            if out is None:
-                out = part.new_zeros((x.shape[0],) + part.shape[1:])
-            out = out.index_copy(0, sel.to(out.device), part)
-        return out
+        elements = torch.unique(g).tolist()
+        if len(elements) == 1:
+            return fn(x, elements[0])
+        chosen = [(g == e).nonzero(as_tuple=True)[0] for e in elements]
+        parts = torch.cat([fn(x[sel.to(x.device)], e) for e, sel in zip(elements, chosen)])
+        return parts[torch.argsort(torch.cat(chosen)).to(x.device)]
 
 
 class RotationGroup(Group):
@@ -288,11 +287,23 @@ def _features(f, g, group, channels, form, inverse):
     pooled = form == "pooled"
     if pooled:
         f = channels.pool(f)
-    else:
-        f = group.per_element(f, g, lambda part, e: _channel_act(part, e, group, channels, inverse))
-    out = group.act_inverse(f, g) if inverse else group.act(f, g)
-    keep = torch.stack([_channel_mask(group, int(e), channels, pooled, f.device) for e in g.tolist()])
+
+    def move(part, e):  # one element's channel permutation (regular form) and spatial action
+        if not pooled:
+            part = part.index_select(1, channel_permutation(group, e, channels, inverse).to(part.device))
+        return group._apply(part, e, inverse)
+
+    out = group.per_element(f, g, move)
+    keep = _channel_mask_table(group, channels, pooled, str(f.device))[g]
     return out, keep[:, :, None, None] * group.mask(g, *f.shape[-2:], device=f.device, inverse=inverse)
+
+
+@lru_cache(maxsize=256)
+def channel_permutation(group, e: int, channels: ChannelGroups, inverse: bool) -> torch.Tensor:
+    """The regular-form channel action of element ``e`` (or its inverse) as a permutation: channel ``c`` of the
+    result is channel ``perm[c]`` of the input (:func:`_channel_act` applied to the channel numbers)."""
+    numbers = torch.arange(channels.channels, dtype=torch.float64).view(1, -1, 1, 1)
+    return _channel_act(numbers, e, group, channels, inverse).flatten().long()
 
 
 def _channel_act(f, e, group, channels, inverse):
@@ -313,12 +324,21 @@ def _mirror(f, channels):
                       for b in channels.split(f)], dim=1)
 
 
-def _channel_mask(group, e, channels, pooled, device):
-    parts = []
-    for multiplicity, order in channels.blocks:
-        inside = group.channel_action(e, order) is not None
-        parts.append(torch.full((multiplicity * (1 if pooled else order),), float(inside), device=device))
-    return torch.cat(parts)
+@lru_cache(maxsize=64)
+def _channel_mask_table(group, channels, pooled, device):
+    """``(size, C')`` 0/1: the channels (pooled or not) whose block's group contains each element."""
+    rows = []
+    for e in group.elements():
+        rows.append(torch.cat([torch.full((multiplicity * (1 if pooled else order),),
+                                          float(group.channel_action(e, order) is not None))
+                               for multiplicity, order in channels.blocks]))
+    return torch.stack(rows).to(device)
+
+
+@lru_cache(maxsize=64)
+def _mask_table(group, h, w, device, inverse):
+    """``(size, H, W)``: :meth:`Group._valid` of every element, built once per map size."""
+    return torch.stack([group._valid(h, w, e, device, inverse) for e in group.elements()])
 
 
 def check_form(form):

@@ -76,10 +76,15 @@ class ChannelGroups:
 
     def pool(self, x: torch.Tensor) -> torch.Tensor:
         """Orientation pooling ``P``: max over the ``n`` orientations of every field -> ``(B, sum m, H, W)``."""
-        return torch.cat([b.amax(dim=2) for b in self.split(x)], dim=1)
+        return _join([b.amax(dim=2) for b in self.split(x)])
 
     def shift(self, x: torch.Tensor, steps_per_block) -> torch.Tensor:
         """Regular-representation channel action: roll each block's orientations by its own number of steps."""
         parts = [torch.roll(b, shifts=int(s), dims=2).flatten(1, 2)
                  for b, s in zip(self.split(x), steps_per_block)]
-        return torch.cat(parts, dim=1)
+        return _join(parts)
+
+
+def _join(parts: list) -> torch.Tensor:
+    """Blocks back into one map along the channels (no copy for a single block)."""
+    return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)

@@ -77,7 +77,7 @@ class EquivarianceLoss:
         """``(total, terms)``: ``total = beta * sum_l w_l * terms[l]``; ``terms[l]`` is layer ``l``'s masked MSE."""
         terms = {}
         for name, channels in self.taps.items():
-            f = self._hooks.get(name)
+            f = GradInLayout.apply(self._hooks.get(name))
             batch = f.shape[0] // 2
             if f.shape[0] != 2 * batch or batch != len(torch.as_tensor(g).flatten()):
                 raise RuntimeError(f"layer {name}: expected a doubled batch of 2 x {len(g)}, got {f.shape[0]}")
@@ -86,6 +86,26 @@ class EquivarianceLoss:
             terms[name] = masked_mse(target, aligned, weight, self.count_share)
         total = self.beta * sum(self.weights[name] * term for name, term in terms.items())
         return total, terms
+
+
+class GradInLayout(torch.autograd.Function):
+    """Identity whose gradient leaves in the memory layout of its input.
+
+    Why: the term's slicing, pooling and turning hand back gradients in the default (NCHW) layout; added to the
+    channels-last gradients of a channels-last network (``SiameseNet.memory_format``) they would push every later
+    backward kernel (pooling, BatchNorm, convolution) off its channels-last path, which costs more than this one
+    copy per tapped layer.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        channels_last = x.dim() == 4 and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
+        ctx.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.contiguous(memory_format=ctx.memory_format)
 
 
 def masked_mse(a: torch.Tensor, b: torch.Tensor, weight: torch.Tensor, count_share=None) -> torch.Tensor:

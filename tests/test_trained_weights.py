@@ -6,7 +6,7 @@ from core.errors import TrackingError
 from tracker import registry
 from tracker.registry import require_trained, require_trained_all, trained_names, untrained, weights_kind
 
-SHIPPED = ["siamfc_base", "siamfc_ien", "siamfc_ien_hetero", "siamfc_rotaug"]
+SHIPPED = ["dcf_base", "dcf_ien", "dcf_rotaug", "siamfc_base", "siamfc_ien", "siamfc_ien_hetero", "siamfc_rotaug"]
 
 
 def test_each_name_is_trained_untrained_or_has_nothing_to_learn():
@@ -28,7 +28,7 @@ def test_a_registered_entry_with_a_checkpoint_counts_as_trained(monkeypatch):
     monkeypatch.setitem(registry.TRACKERS, "dcf_bare", registry.Entry("configs/dcf_bare.yaml"))
     assert weights_kind("dcf_new") == "trained" and weights_kind("dcf_bare") == "random"
     assert "dcf_new" in trained_names() and "dcf_bare" not in trained_names()
-    with pytest.raises(TrackingError, match="trained trackers: dcf_new, siamfc_base"):
+    with pytest.raises(TrackingError, match="trained trackers: dcf_base, dcf_ien, dcf_new, dcf_rotaug, siamfc_base"):
         require_trained("dcf_bare")
 
 

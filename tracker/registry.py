@@ -34,6 +34,10 @@ TRACKERS = {
     "siamfc_base": Entry("configs/siamfc_ien.yaml", "weights/siamfc_base.safetensors"),  # train.mode plain
     "siamfc_rotaug": Entry("configs/siamfc_ien.yaml", "weights/siamfc_rotaug.safetensors"),  # train.mode rotaug
     "siamfc_ien_hetero": Entry("configs/siamfc_ien_hetero.yaml", "weights/siamfc_ien_hetero.safetensors"),
+    # the DCF trackers (issue 12): one DCFNet-style network, trained with and without IEN (weights/MODEL_CARD.md)
+    "dcf_ien": Entry("configs/dcf_ien.yaml", "weights/dcf_ien.safetensors"),
+    "dcf_base": Entry("configs/dcf_ien.yaml", "weights/dcf_base.safetensors"),  # train.mode plain
+    "dcf_rotaug": Entry("configs/dcf_ien.yaml", "weights/dcf_rotaug.safetensors"),  # train.mode rotaug
     "csrt": Entry("tracker.opencv_baselines:make_csrt"),
     "kcf": Entry("tracker.opencv_baselines:make_kcf"),
     "mil": Entry("tracker.opencv_baselines:make_mil"),

@@ -14,7 +14,7 @@ from tracker.registry import REPO_ROOT, TRACKERS
 
 #: the trackers ``--builtin`` compares unless ``--tracker`` names others: the shipped IEN SiamFC, its plain and
 #: rotation-augmented baselines (same network, data and budget), and OpenCV's CSRT
-BUILTIN_TRACKERS = ("siamfc_ien", "siamfc_base", "siamfc_rotaug", "csrt")
+BUILTIN_TRACKERS = ("dcf_ien", "siamfc_ien", "siamfc_base", "siamfc_rotaug", "csrt")
 BUILTIN_SEQUENCES = 8
 BUILTIN_FRAMES = 100
 BUILTIN_SEED = 0

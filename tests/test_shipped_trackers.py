@@ -52,8 +52,9 @@ def test_baselines_share_the_ien_architecture_but_not_its_weights():
     assert not torch.equal(ien["backbone.layer1.0.weight"], base["backbone.layer1.0.weight"])
 
 
-def test_demo_runs_the_shipped_ien_tracker_by_default(shared_data, tmp_path):
-    """No --tracker: tools/demo.py tracks with siamfc_ien (its weights are found with no path given)."""
+def test_demo_runs_the_shipped_dcf_ien_tracker_by_default(shared_data, tmp_path):
+    """No --tracker: tools/demo.py tracks with dcf_ien, the best shipped tracker (its weights are found with no
+    path given)."""
     frames = tmp_path / "frames"
     frames.mkdir()
     for path in sorted((shared_data / "OTB" / "Crossing" / "img").glob("*.jpg"))[:8]:
@@ -71,4 +72,4 @@ def test_demo_runs_the_shipped_ien_tracker_by_default(shared_data, tmp_path):
     assert rows.shape == (8, 6) and np.isfinite(rows).all()
     usage = subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "demo.py"), "--help"],
                            capture_output=True, text=True, env=env, timeout=60).stdout
-    assert "(default: siamfc_ien)" in " ".join(usage.split())
+    assert "(default: dcf_ien)" in " ".join(usage.split())

@@ -35,8 +35,8 @@ from tracker.backend_cli import add_backend_arguments, check_backend_arguments
 from tracker.overlay import draw_state
 from tracker.registry import available, build_tracker, require_trained_all, trained_names
 
-#: the tracker used without --tracker: the shipped IEN SiamFC (weights/MODEL_CARD.md)
-DEFAULT_TRACKER = "siamfc_ien"
+#: the tracker used without --tracker: the best shipped tracker, the IEN DCF tracker (weights/MODEL_CARD.md)
+DEFAULT_TRACKER = "dcf_ien"
 WINDOW = "ientrack demo"
 QUIT_KEYS = (ord("q"), 27)
 PAUSE_KEY = ord(" ")

@@ -45,6 +45,7 @@ import numpy as np
 from core.cli import run_tool
 from core.device import add_device_argument, choose_device
 from core.errors import TrackingError
+from tracker.backend_cli import add_backend_arguments, check_backend_arguments
 
 #: the tuning split: UAV sequences the DCF configs exclude from training (configs/dcf_ien.yaml)
 TUNING_SPLIT = ("UAV", "folder", ("Animal3", "BMX3", "Gull2"))
@@ -83,7 +84,7 @@ class Variant:
         return f"{self.label}: {self.spec.spec}, {what}{settings} [results key {self.spec.fingerprint()}]"
 
 
-def parse_variant(text: str, device: str = "cpu") -> Variant:
+def parse_variant(text: str, device: str = "cpu", backend: str = "torch", threads=None) -> Variant:
     """``LABEL=TRACKER[:WEIGHTS | :random:SEED][@KEY=VALUE,...]`` (module docstring) -> :class:`Variant`."""
     from eval.runners.jobs import TrackerSpec
     from tracker.registry import weights_kind
@@ -109,7 +110,8 @@ def parse_variant(text: str, device: str = "cpu") -> Variant:
         raise TrackingError(f"variant {text!r}: {tracker} has no trained weights; give :WEIGHTS, or :random:SEED "
                             "for a random-weights control")
     overrides = tuple(f"tracker.{s.strip()}" for s in SETTING_SEPARATOR.split(settings)) if at else ()
-    return Variant(label, TrackerSpec(tracker, weights or None, device, overrides=overrides, seed=seed))
+    return Variant(label, TrackerSpec(tracker, weights or None, device, backend, threads, overrides=overrides,
+                                      seed=seed))
 
 
 def swept(variants, sweep) -> list:
@@ -269,10 +271,12 @@ def parse_args(argv):
                         help="the seeds of one model, for mean, range and the ahead rule (repeatable)")
     parser.add_argument("--workers", type=int, default=1, help="sequences tracked in parallel (default: 1)")
     add_device_argument(parser)
+    add_backend_arguments(parser)
     parser.add_argument("--results", default=str(ien_common.REPO / "results" / "dcf"),
                         help="results cache and reports folder (default: results/dcf)")
     parser.add_argument("--json", help="where to write all figures (default: <results>/reports/bench_dcf-<time>.json)")
     args = parser.parse_args(argv)
+    check_backend_arguments(args)
     if args.workers < 1:
         raise TrackingError(f"--workers {args.workers}: expected 1 or more")
     return args
@@ -281,7 +285,7 @@ def parse_args(argv):
 def main(argv=None) -> int:
     args = parse_args(argv)
     device = str(choose_device(args.device))
-    variants = swept([parse_variant(t, device) for t in args.variants], args.sweep)
+    variants = swept([parse_variant(t, device, args.backend, args.threads) for t in args.variants], args.sweep)
     labels = [v.label for v in variants]
     if len(set(labels)) != len(labels):
         raise TrackingError(f"variant labels must differ: {' '.join(labels)}")

@@ -134,6 +134,9 @@ def test_variant_syntax(bench, tmp_path):
     assert [s.label for s in swept] == ["ien0@interp_factor=0.005", "ien0@interp_factor=0.02",
                                         "rand0@interp_factor=0.005", "rand0@interp_factor=0.02"]
     assert swept[1].spec.overrides[-1] == "tracker.interp_factor=0.02" and swept[3].spec.seed == 0
+    ort = bench.parse_variant("d=dcf_ien", backend="onnxruntime", threads=1)
+    assert (ort.spec.backend, ort.spec.threads) == ("onnxruntime", 1)
+    assert ort.spec.fingerprint() != bench.parse_variant("d=dcf_ien").spec.fingerprint()  # results kept apart
 
 
 @pytest.mark.parametrize("text, message", [

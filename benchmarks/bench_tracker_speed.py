@@ -76,17 +76,17 @@ def measure(tracker, frames, box, threads: int) -> dict:
     return {"frame": frame_s, "network": net_s, "parts": profile_frames(tracker, frames[2:])}
 
 
-def variants(spec: str, backends, threads, export_root: Path):
+def variants(spec: str, backends, threads, export_root: Path, overrides=()):
     """``(backend, threads, tracker)`` for every combination a tracker has (trackers without a network: one
     backend, shown as ``-``)."""
-    torch_tracker = build_tracker(spec)
+    torch_tracker = build_tracker(spec, overrides=overrides)
     if getattr(torch_tracker, "model", None) is None:
         return [("-", t, torch_tracker) for t in threads]
     out = []
     for backend in backends:
         for t in threads:
             if backend == "torch":
-                out.append((backend, t, build_tracker(spec)))
+                out.append((backend, t, build_tracker(spec, overrides=overrides)))
             else:
                 out.append((backend, t, _onnx_tracker(torch_tracker, export_root, t)))
     return out
@@ -104,8 +104,9 @@ def _onnx_tracker(torch_tracker, export_root: Path, threads: int):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trackers", nargs="+", default=list(DEFAULT_TRACKERS),
-                        help="registered names or configs (relative to the repository root)")
+    parser.add_argument("--trackers", nargs="+", default=list(DEFAULT_TRACKERS), metavar="NAME[@KEY=VALUE,...]",
+                        help="registered names or configs (relative to the repository root), optionally with "
+                             "tracker settings, e.g. dcf_ien@rotation.enabled=true")
     parser.add_argument("--backends", nargs="+", choices=("torch", "onnxruntime"), default=["torch"],
                         help="what runs the learned trackers' networks (both: the same frames through each)")
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2], help="thread counts to measure")
@@ -125,11 +126,14 @@ def main(argv=None) -> int:
           f"{cv2.__version__}); load average before: {os.getloadavg()[0]:.2f}")
     rows = []
     with tempfile.TemporaryDirectory() as exports:
-        for spec in args.trackers:
+        for text in args.trackers:
+            spec, _, settings = text.partition("@")
+            overrides = tuple(f"tracker.{kv.strip()}" for kv in settings.split(",") if kv.strip())
             spec = str(REPO / spec) if spec.endswith((".yaml", ".yml")) else spec
-            flops = network_flops(build_tracker(spec), frames, box)
-            for backend, threads, tracker in variants(spec, args.backends, args.threads, Path(exports)):
-                rows.append((Path(spec).stem, WEIGHTS[weights_kind(spec)], backend, threads, flops,
+            flops = network_flops(build_tracker(spec, overrides=overrides), frames, box)
+            label = Path(spec).stem + (f"+{settings}" if settings else "")
+            for backend, threads, tracker in variants(spec, args.backends, args.threads, Path(exports), overrides):
+                rows.append((label, WEIGHTS[weights_kind(spec)], backend, threads, flops,
                              measure(tracker, frames, box, threads)))
     print_table(rows, args.peak_gflops)
     print(f"load average after: {os.getloadavg()[0]:.2f} (on {os.cpu_count()} cores)")
@@ -138,7 +142,7 @@ def main(argv=None) -> int:
 
 def print_table(rows, peak: float) -> None:
     outside = [c for c in CATEGORIES if c != "network"] + ["other"]
-    print(f"{'tracker':<20}{'backend':<13}{'thr':>4}{'FPS':>7}{'frame ms':>10}{'net ms':>8}{'GFLOP':>7}"
+    print(f"{'tracker':<36}{'backend':<13}{'thr':>4}{'FPS':>7}{'frame ms':>10}{'net ms':>8}{'GFLOP':>7}"
           f"{'GFLOP/s':>9}{'of peak':>8}  weights; outside the network, ms/frame: " + ", ".join(outside))
     for name, weights, backend, threads, flops, m in rows:
         net = m["network"]
@@ -147,7 +151,7 @@ def print_table(rows, peak: float) -> None:
                  f"{flops / 1e9:>7.2f}" if flops else f"{'-':>7}", f"{rate:>9.1f}" if rate else f"{'-':>9}",
                  f"{rate / peak:>8.0%}" if rate else f"{'-':>8}"]
         parts = ", ".join(f"{m['parts'][c] * 1e3:.1f}" for c in outside)
-        print(f"{name:<20}{backend:<13}{threads:>4}{1 / m['frame']:>7.1f}" + "".join(cells) + f"  {weights}; {parts}")
+        print(f"{name:<36}{backend:<13}{threads:>4}{1 / m['frame']:>7.1f}" + "".join(cells) + f"  {weights}; {parts}")
 
 
 if __name__ == "__main__":

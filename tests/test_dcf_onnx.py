@@ -165,7 +165,7 @@ def test_response_maps_agree_on_real_frames(shared_data, real_size_export):
     torch_tracker.init(frames[0], box)
     for i in (5, 20):
         t = torch_tracker
-        search = t._crops(frames[i], [t._matrix(t.center, t.base_side * f, 0.0) for f in t.scale_factors])
+        search = t._crops(frames[i], [t._matrix(t.center, t.base_side * f, 0.0) for f in t.scales.factors])
         update = t._crops(frames[i], [t._matrix(t.center, t.base_side, 0.0)])
         errors = _parts_agree(torch_tracker, onnx_tracker, search, update)
         assert max(errors.values()) < 1e-4, (i, errors)

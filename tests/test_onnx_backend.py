@@ -135,7 +135,7 @@ def test_shipped_tracker_response_maps_agree_on_real_frames(shared_data, shipped
     onnx_tracker.init(frames[0], box)
     for i in (5, 20):
         x = torch_tracker.crops(frames[i], torch_tracker.center, torch_tracker.search_side(torch_tracker.base_z)
-                                * torch_tracker.scale_factors, 255)
+                                * torch_tracker.scales.factors, 255)
         rt = torch_tracker.network.numpy(torch_tracker.network.run(
             "head", torch_tracker.templates, *torch_tracker.network.run("search", x))[0])
         ro = onnx_tracker.network.run("head", onnx_tracker.templates, *onnx_tracker.network.run("search", x))[0]

@@ -103,3 +103,19 @@ def test_template_rotation_by_an_eighth_turn_resamples_and_rolls_by_one():
     (out,) = rotator.rotate([f], 1)
     # 45 degrees counter-clockwise on screen: up and to the right; the field's orientation 0 -> 1
     assert out[0, 1].argmax().item() == 1 * 9 + 7 and out[0, 0].abs().max() < 1e-6
+
+
+def test_scale_search_factors_penalties_and_clipped_follow():
+    from types import SimpleNamespace
+
+    from core.errors import TrackingError
+    from tracker.scale_search import ScaleSearch
+
+    cfg = SimpleNamespace(scale_num=3, scale_step=1.25, scale_penalty=0.9, scale_lr=0.5, min_scale=0.5, max_scale=1.2)
+    search = ScaleSearch(cfg)
+    assert np.allclose(search.factors, [0.8, 1.0, 1.25]) and np.allclose(search.penalties, [0.9, 1.0, 0.9])
+    assert search.follow(1.0, 2) == pytest.approx(1.125)  # half-way to 1.25
+    assert search.follow(1.0, 1) == 1.0
+    assert search.follow(1.15, 2) == 1.2  # clipped at max_scale
+    with pytest.raises(TrackingError, match="scale_num"):
+        ScaleSearch(SimpleNamespace(**{**vars(cfg), "scale_num": 2}))

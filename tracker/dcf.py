@@ -45,6 +45,7 @@ from tracker.base import Tracker, TrackState
 from tracker.geometry import context_side, rotated_corners
 from tracker.network import attach_network
 from tracker.rotation import RotationConfig
+from tracker.scale_search import ScaleSearch
 
 METHODS = ("features", "reencode")
 
@@ -80,12 +81,8 @@ DCF_PARTS = ("search", "update", "respond")
 
 
 def _check(cfg: DCFConfig, where: str):
-    if cfg.scale_num < 1 or cfg.scale_num % 2 == 0:
-        raise TrackingError(f"{where}.scale_num: expected an odd number >= 1, got {cfg.scale_num}")
-    if not 0 <= cfg.interp_factor <= 1 or not 0 <= cfg.scale_lr <= 1:
-        raise TrackingError(f"{where}: interp_factor and scale_lr must lie in [0, 1]")
-    if not 0 < cfg.min_scale <= 1 <= cfg.max_scale:
-        raise TrackingError(f"{where}: need 0 < min_scale <= 1 <= max_scale")
+    if not 0 <= cfg.interp_factor <= 1:
+        raise TrackingError(f"{where}.interp_factor: must lie in [0, 1], got {cfg.interp_factor}")
     if cfg.context <= 0:
         raise TrackingError(f"{where}.context: must be > 0, got {cfg.context}")
     rot = cfg.rotation
@@ -126,9 +123,7 @@ class DCFTracker(Tracker):
         self.turns = list(facts["turns"])
         self.turn_part = facts["turned_by"] == "features"
         self.update_turns = self.turns if facts["turned_by"] == "reencode" else [0]
-        n = self.cfg.scale_num
-        self.scale_factors = self.cfg.scale_step ** (np.arange(n) - n // 2)
-        self.scale_penalties = np.where(np.arange(n) == n // 2, 1.0, self.cfg.scale_penalty)
+        self.scales = ScaleSearch(self.cfg, where)
         self.pad_color = None
 
     @staticmethod
@@ -192,20 +187,18 @@ class DCFTracker(Tracker):
 
     def step(self, image) -> TrackState:
         cfg, net = self.cfg, self.network
-        sides = self.base_side * self.scale * self.scale_factors
+        sides = self.base_side * self.scale * self.scales.factors
         matrices = [self._matrix(self.center, side, self.angle) for side in sides]
         (xf,) = net.run("search", self._crops(image, matrices))
         maps = net.numpy(net.run("respond", xf, *self.turned())[0])  # (turns, scales, S, S)
-        peaks = maps.reshape(len(self.turns), cfg.scale_num, -1).max(axis=-1) * self.scale_penalties
+        peaks = maps.reshape(len(self.turns), cfg.scale_num, -1).max(axis=-1) * self.scales.penalties
         turn_index, scale_id = np.unravel_index(int(np.argmax(peaks)), peaks.shape)
         best = maps[turn_index, scale_id]
         row, col = np.unravel_index(int(np.argmax(best)), best.shape)
         peak_in_crop = np.array([[col + 0.5, row + 0.5]])
         moved = transform_points(invert(matrices[scale_id]), peak_in_crop)[0]
         self.center = np.clip(moved, 0, [image.shape[1], image.shape[0]])
-        factor = self.scale_factors[scale_id]
-        self.scale = float(np.clip(self.scale * ((1 - cfg.scale_lr) + cfg.scale_lr * factor),
-                                   cfg.min_scale, cfg.max_scale))
+        self.scale = self.scales.follow(self.scale, scale_id)
         self.angle += self._step_angle(self.turns[turn_index])
         self._update_models(image, cfg.interp_factor)
         score = float(best[row, col])

@@ -17,6 +17,7 @@ from core.errors import TrackingError
 from tracker.base import TrackState
 from tracker.geometry import context_side, cosine_window, rotated_corners
 from tracker.rotation import RotationConfig, RotationSteps
+from tracker.scale_search import ScaleSearch
 from tracker.siamese import SiameseConfig, SiameseTracker, logistic
 
 
@@ -36,14 +37,10 @@ class SiamFCConfig(SiameseConfig):
 
 
 def _check(cfg: SiamFCConfig, where: str):
-    if cfg.scale_num < 1 or cfg.scale_num % 2 == 0:
-        raise TrackingError(f"{where}.scale_num: expected an odd number >= 1, got {cfg.scale_num}")
-    if not 0 <= cfg.window_influence <= 1 or not 0 <= cfg.scale_lr <= 1:
-        raise TrackingError(f"{where}: window_influence and scale_lr must lie in [0, 1]")
+    if not 0 <= cfg.window_influence <= 1:
+        raise TrackingError(f"{where}.window_influence: must lie in [0, 1], got {cfg.window_influence}")
     if cfg.response_up < 1:
         raise TrackingError(f"{where}.response_up: expected >= 1, got {cfg.response_up}")
-    if not 0 < cfg.min_scale <= 1 <= cfg.max_scale:
-        raise TrackingError(f"{where}: need 0 < min_scale <= 1 <= max_scale")
 
 
 class SiamFCTracker(SiameseTracker):
@@ -57,9 +54,7 @@ class SiamFCTracker(SiameseTracker):
         #: the network's template part returns one template per rotation step (``rotation_order`` of them)
         self.rotation = RotationSteps(self.network.facts["rotation_order"], self.cfg.rotation.window,
                                      f"{where}.rotation") if self.cfg.rotation.enabled else None
-        n = self.cfg.scale_num
-        self.scale_factors = self.cfg.scale_step ** (np.arange(n) - n // 2)
-        self.scale_penalties = np.where(np.arange(n) == n // 2, 1.0, self.cfg.scale_penalty)
+        self.scales = ScaleSearch(self.cfg, where)
 
     def initialize(self, image, box):
         self.center, self.base_size = box_to_center(box)
@@ -78,12 +73,12 @@ class SiamFCTracker(SiameseTracker):
         cfg = self.cfg
         net = self.network
         x_side = self.search_side(self.base_z * self.scale)
-        xf = net.run("search", self.crops(image, self.center, x_side * self.scale_factors, cfg.instance_size))
+        xf = net.run("search", self.crops(image, self.center, x_side * self.scales.factors, cfg.instance_size))
         steps = [0] if self.rotation is None else self.rotation.candidates(self.rotation_step)
         raw = np.concatenate([net.numpy(net.run("head", self.templates[k:k + 1], *xf)[0]) for k in steps])[:, 0]
         up = cfg.response_up * raw.shape[-1]
         maps = np.stack([cv2.resize(r, (up, up), interpolation=cv2.INTER_CUBIC) for r in raw])
-        penalties = np.tile(self.scale_penalties, len(steps))
+        penalties = np.tile(self.scales.penalties, len(steps))
         best = int(np.argmax(maps.reshape(len(maps), -1).max(axis=1) * penalties))
         rot_index, scale_id = divmod(best, cfg.scale_num)
         peak = float(raw[best].max())
@@ -96,11 +91,9 @@ class SiamFCTracker(SiameseTracker):
         row, col = np.unravel_index(int(np.argmax(response)), response.shape)
         # peak offset from the response centre -> search-crop pixels -> image pixels
         disp = (np.array([col, row], dtype=np.float64) - (up - 1) / 2) * net.facts["total_stride"] / cfg.response_up
-        factor = self.scale_factors[scale_id]
-        moved = self.center + disp * x_side * factor / cfg.instance_size
+        moved = self.center + disp * x_side * self.scales.factors[scale_id] / cfg.instance_size
         self.center = np.clip(moved, 0, [image.shape[1], image.shape[0]])
-        self.scale = float(np.clip(self.scale * ((1 - cfg.scale_lr) + cfg.scale_lr * factor),
-                                   cfg.min_scale, cfg.max_scale))
+        self.scale = self.scales.follow(self.scale, scale_id)
         score = logistic(peak)
         if self.rotation is None:
             return TrackState(box=center_to_box(self.center, self.size), score=score)

@@ -3,10 +3,7 @@ onnx.checker with the documented fixed shapes, give PyTorch's numbers on random 
 DCF export tracks with PyTorch blocked and reports the torch tracker's boxes, --backend onnxruntime works for a
 DCF config through tools/test_tracker.py, and a missing part is named."""
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +15,8 @@ from core.cli import run_tool
 from core.config import load_yaml
 from core.errors import TrackingError
 from models.weights import save_weights
-from tests.test_dcf import TINY_DCF
-from tests.test_onnx_backend import _builtin_boxes, _otb
+from tests.test_dcf import TINY_DCF, turning_square_frames
+from tests.test_onnx_backend import _builtin_boxes, _otb, track_without_torch
 from tests.tool_modules import load_tool
 from tracker.builder import build_from_config, build_from_dict
 from tracker.onnx_export import export_tracker
@@ -123,14 +120,7 @@ def test_tiny_trackers_report_the_same_boxes_on_both_backends(tiny, method):
     """A textured square turning 90 degrees per frame on a random canvas: both backends follow the same angles
     and boxes."""
     config, weights, folder = tiny[method]
-    rng = np.random.default_rng(5)
-    canvas = rng.integers(0, 60, (120, 120, 3), dtype=np.uint8)
-    patch = rng.integers(0, 255, (21, 21, 3), dtype=np.uint8)
-    frames = []
-    for k in range(4):
-        frame = canvas.copy()
-        frame[50 + k:71 + k, 50:71] = np.rot90(patch, k)
-        frames.append(frame)
+    frames = turning_square_frames(drift=1)
     runs = []
     for tracker in (build_from_config(config, checkpoint=weights), load_onnx_tracker(folder, threads=1)):
         boxes, _, _ = tracker.track(frames, (50.0, 50.0, 21.0, 21.0))
@@ -178,20 +168,7 @@ def test_dcf_export_tracks_with_pytorch_blocked(shared_data, real_size_export):
     """A fresh interpreter where ``import torch`` fails builds the DCF tracker from the export and tracks 8 real
     frames (rotation search by the exported turn part); its boxes are the PyTorch tracker's."""
     frames, box = _otb(shared_data, "Crossing", 8)
-    script = (
-        "import sys, json, cv2, numpy as np\n"
-        "sys.modules['torch'] = None\n"
-        "from tracker.onnx_network import load_onnx_tracker\n"
-        f"tracker = load_onnx_tracker({str(real_size_export)!r}, threads=1)\n"
-        f"paths = sorted(__import__('glob').glob({str(shared_data / 'OTB/Crossing/img/*.jpg')!r}))[:8]\n"
-        f"boxes, _, _ = tracker.track([cv2.imread(p) for p in paths], {box.tolist()!r})\n"
-        "print(json.dumps(boxes.tolist()))\n"
-        "assert sys.modules['torch'] is None\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=REPO)
-    assert done.returncode == 0, done.stderr
-    boxes_o = np.array(json.loads(done.stdout.strip().splitlines()[-1]))
+    boxes_o = track_without_torch(real_size_export, shared_data / "OTB" / "Crossing", box, len(frames))
     boxes_t, _, _ = _real_size_tracker().track(frames, box)
     assert boxes_o.shape == (8, 4)
     assert np.abs(boxes_t - boxes_o).max() < 1e-3

@@ -117,6 +117,25 @@ def _otb(root, name, n):
     box[:2] -= 1
     return frames, box
 
+def track_without_torch(export, sequence, box, n: int) -> np.ndarray:
+    """Boxes of the tracker exported to ``export`` on the first ``n`` frames of an OTB-layout ``sequence``,
+    tracked in a fresh interpreter where ``import torch`` fails (the onnxruntime path must not need it)."""
+    script = (
+        "import sys, json, cv2, numpy as np\n"
+        "sys.modules['torch'] = None\n"
+        "from tracker.onnx_network import load_onnx_tracker\n"
+        f"tracker = load_onnx_tracker({str(export)!r}, threads=1)\n"
+        f"paths = sorted(__import__('glob').glob({str(Path(sequence) / 'img' / '*.jpg')!r}))[:{n}]\n"
+        f"boxes, _, _ = tracker.track([cv2.imread(p) for p in paths], {np.asarray(box).tolist()!r})\n"
+        "print(json.dumps(boxes.tolist()))\n"
+        "assert sys.modules['torch'] is None\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    return np.array(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 
 @pytest.fixture(scope="module")
 def shipped_export(tmp_path_factory):
@@ -150,20 +169,7 @@ def test_onnx_tracker_runs_with_pytorch_blocked(shared_data, shipped_export):
     """A fresh interpreter where ``import torch`` fails builds the tracker from the exported files and tracks;
     its boxes are the PyTorch tracker's."""
     frames, box = _otb(shared_data, "Crossing", 8)
-    script = (
-        "import sys, json, cv2, numpy as np\n"
-        "sys.modules['torch'] = None\n"
-        "from tracker.onnx_network import load_onnx_tracker\n"
-        f"tracker = load_onnx_tracker({str(shipped_export)!r}, threads=1)\n"
-        f"paths = sorted(__import__('glob').glob({str(shared_data / 'OTB/Crossing/img/*.jpg')!r}))[:8]\n"
-        f"boxes, _, _ = tracker.track([cv2.imread(p) for p in paths], {box.tolist()!r})\n"
-        "print(json.dumps(boxes.tolist()))\n"
-        "assert sys.modules['torch'] is None\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=REPO)
-    assert done.returncode == 0, done.stderr
-    boxes_o = np.array(json.loads(done.stdout.strip().splitlines()[-1]))
+    boxes_o = track_without_torch(shipped_export, shared_data / "OTB" / "Crossing", box, len(frames))
     boxes_t, _, _ = build_tracker("siamfc_ien").track(frames, box)
     assert np.abs(boxes_t - boxes_o).max() < 1e-3
 

@@ -10,6 +10,8 @@ from typing import Optional
 
 import numpy as np
 
+from core.boxes import polygon_to_area_box
+
 
 @dataclass
 class TrackState:
@@ -72,3 +74,19 @@ class Tracker(ABC):
     @abstractmethod
     def step(self, image: np.ndarray) -> TrackState:
         """Track one frame and return the new state."""
+
+
+class CropTracker(Tracker):
+    """A tracker that crops around the target (the Siamese and DCF trackers): it starts on a box or on a polygon
+    of 8 values, which becomes the axis-aligned box of the same centre and area (pysot's rule for VOT ground
+    truth), and pads every crop outside the image with the first frame's mean colour (as SiamFC and pysot do:
+    one mean per sequence, not per frame)."""
+
+    pad_color: Optional[np.ndarray] = None
+
+    def init(self, image: np.ndarray, box) -> None:
+        values = np.asarray(box, dtype=np.float64).reshape(-1)
+        if values.size == 8:
+            values = polygon_to_area_box(values)
+        self.pad_color = image.reshape(-1, image.shape[-1]).mean(axis=0)
+        super().init(image, values)

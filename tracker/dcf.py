@@ -38,10 +38,10 @@ from typing import Optional
 
 import numpy as np
 
-from core.boxes import box_to_center, center_to_box, polygon_to_area_box, polygon_to_box
+from core.boxes import box_to_center, center_to_box, polygon_to_box
 from core.crop import crop_matrix, invert, transform_points, warp
 from core.errors import TrackingError
-from tracker.base import Tracker, TrackState
+from tracker.base import CropTracker, TrackState
 from tracker.geometry import context_side, rotated_corners
 from tracker.network import attach_network
 from tracker.rotation import RotationConfig
@@ -101,7 +101,7 @@ def search_turns(order: int, window: int) -> list:
     return [0] + [d for k in range(1, window + 1) for d in (-k, k)]
 
 
-class DCFTracker(Tracker):
+class DCFTracker(CropTracker):
     Config = DCFConfig
     kind = "dcf"
 
@@ -124,7 +124,6 @@ class DCFTracker(Tracker):
         self.turn_part = facts["turned_by"] == "features"
         self.update_turns = self.turns if facts["turned_by"] == "reencode" else [0]
         self.scales = ScaleSearch(self.cfg, where)
-        self.pad_color = None
 
     @staticmethod
     def required_parts(facts: dict) -> tuple:
@@ -171,15 +170,6 @@ class DCFTracker(Tracker):
         if self.turn_part:
             return self.network.run("turn", self.feats, self.filters)
         return self.feats, self.filters
-
-    def init(self, image: np.ndarray, box) -> None:
-        """Start on ``box`` (x, y, w, h) or on a polygon of 8 values (the axis-aligned box of the same centre and
-        area, pysot's rule for VOT ground truth); the first frame's mean colour pads every later crop."""
-        values = np.asarray(box, dtype=np.float64).reshape(-1)
-        if values.size == 8:
-            values = polygon_to_area_box(values)
-        self.pad_color = image.reshape(-1, image.shape[-1]).mean(axis=0)
-        super().init(image, values)
 
     @property
     def size(self) -> np.ndarray:

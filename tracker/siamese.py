@@ -5,9 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.boxes import polygon_to_area_box
 from core.errors import TrackingError
-from tracker.base import Tracker
+from tracker.base import CropTracker
 from tracker.geometry import square_crop
 from tracker.network import PARTS, attach_network
 
@@ -27,7 +26,7 @@ def logistic(v):
     return 0.5 * (1.0 + np.tanh(0.5 * v))
 
 
-class SiameseTracker(Tracker):
+class SiameseTracker(CropTracker):
     Config = SiameseConfig
 
     #: the model kind whose network this tracker runs
@@ -44,23 +43,11 @@ class SiameseTracker(Tracker):
                                 f"and {self.cfg.exemplar_size}")
         self.network, self.model = attach_network(model, self.cfg, self.kind, device, where)
         self.name = name
-        self.pad_color = None
 
     @staticmethod
     def required_parts(facts: dict) -> tuple:
         """The network parts an export of this tracker must hold."""
         return PARTS
-
-    def init(self, image: np.ndarray, box) -> None:
-        """Start on ``box`` (x, y, w, h) or on a polygon of 8 values, which becomes the axis-aligned box of the
-        same centre and area (pysot's rule for VOT ground truth)."""
-        values = np.asarray(box, dtype=np.float64).reshape(-1)
-        if values.size == 8:
-            values = polygon_to_area_box(values)
-        # The first frame's mean colour pads every later crop too (as SiamFC and pysot do): one mean per
-        # sequence, not per frame.
-        self.pad_color = image.reshape(-1, image.shape[-1]).mean(axis=0)
-        super().init(image, values)
 
     def search_side(self, template_side: float) -> float:
         """Side in image pixels of the search region for a template region of ``template_side`` pixels: both

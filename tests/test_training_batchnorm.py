@@ -58,6 +58,7 @@ def _worker(rank, world, init_file, result_file):
         if rank == 0:
             torch.save({"out": out, "xgrad": xgrad, "grads": grads, "buffers": buffers, "converted": converted,
                         "keys_kept": keys == list(net.state_dict())}, result_file)
+        dist.barrier()  # as training.trainer.train: no process leaves its group while the other still works
     finally:
         dist.destroy_process_group()
 

@@ -53,7 +53,11 @@ def train(run: RunConfig, output, resume: bool = False, device: str = "auto") ->
     """Train (or with ``resume`` continue) the run in folder ``output``; works alone or under ``torchrun``."""
     ctx = distributed.setup(device)
     try:
-        return Trainer(run, Path(output), ctx, resume).run()
+        result = Trainer(run, Path(output), ctx, resume).run()
+        # a gloo process that destroys its group while a peer still works can be aborted ("terminate called
+        # without an active exception"); a failed process skips this, so its peers are not left waiting
+        distributed.barrier(ctx)
+        return result
     finally:
         distributed.teardown(ctx)
 

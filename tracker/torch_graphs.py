@@ -78,7 +78,9 @@ class _SiamFCPyramid(nn.Module):
     def __init__(self, model, factors):
         super().__init__()
         self.model = model
-        self.matrices = [None if f == 1.0 else rotation_scale_matrix(0.0, 1.0 / float(f)) for f in factors]
+        #: each scale's zoom as plain numbers (no tensor to read while the graph is exported); None: f = 1
+        self.matrices = [None if f == 1.0 else tuple(rotation_scale_matrix(0.0, 1.0 / float(f)).flatten().tolist())
+                         for f in factors]
 
     def forward(self, crops):
         feats = self.model.search(to_network_input(crops))

@@ -317,10 +317,12 @@ def rotation_scale_matrix(angle: float, scale: float) -> torch.Tensor:
     return torch.tensor([[c, -s], [s, c]], dtype=torch.float64)
 
 
-def resample(x: torch.Tensor, matrix: torch.Tensor) -> torch.Tensor:
-    """Bilinear ``out(p) = x(c + M (p - c))`` in pixel units about the map centre, zeros outside."""
+def resample(x: torch.Tensor, matrix) -> torch.Tensor:
+    """Bilinear ``out(p) = x(c + M (p - c))`` in pixel units about the map centre, zeros outside. ``matrix``: the
+    2x2 ``M`` as a tensor, or its four numbers row by row (what an exported graph needs: no tensor is read)."""
     h, w = x.shape[-2:]
-    grid = _grid(h, w, tuple(matrix.flatten().tolist()), str(x.device)).to(x.dtype)
+    numbers = matrix.flatten().tolist() if isinstance(matrix, torch.Tensor) else matrix
+    grid = _grid(h, w, tuple(float(v) for v in numbers), str(x.device)).to(x.dtype)
     return F.grid_sample(x, grid.expand(x.shape[0], -1, -1, -1), mode="bilinear", padding_mode="zeros",
                          align_corners=True)
 

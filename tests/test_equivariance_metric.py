@@ -176,6 +176,21 @@ def test_tool_measures_a_tracker_config_layer_by_layer(tmp_path):
     assert "floor" not in payload          # C4 turns exactly: no interpolation floor to report
 
 
+def test_tool_measures_the_scale_group_with_detail_beside_each_layer(tmp_path):
+    """``--group scale``: E and D (share of feature energy above Nyquist/2) for every tapped layer, and the
+    interpolation floor of the zoom (it resamples)."""
+    config = tmp_path / "tiny_ien.yaml"
+    config.write_text(TINY_IEN_SIAMFC)
+    out = tmp_path / "scale.json"
+    run = _tool("--tracker", str(config), "--group", "scale", "--images", "2", "--json", str(out))
+    assert run.returncode == 0, run.stderr
+    payload = json.loads(out.read_text())
+    assert payload["group"] == "scale" and list(payload["detail"]) == list(payload["layers"])
+    assert all(0 < d < 1 for d in payload["detail"].values()) and all(math.isfinite(e) for e in payload["layers"].values())
+    assert f"backbone.layer1  E = {payload['layers']['backbone.layer1']:.3e}  D = " in run.stdout
+    assert set(payload["floor"]) == {"layers.0", "layers.1", "layers.2"}
+
+
 def test_tool_refuses_a_tracker_without_ien_taps():
     run = _tool("--tracker", "siamfc", "--images", "2")
     assert run.returncode == 2 and "Traceback" not in run.stderr

@@ -29,6 +29,9 @@ TINY = {
     "siamfc": "model: {kind: siamfc, width: 0.25, groups: {orders: [4], ratios: [1]}}\n"
               "tracker: {rotation: {enabled: true}}\n",
     "siamrpn": "model: {kind: siamrpn, backbone: resnet18, width: 0.25, neck_channels: 16}\n",
+    # the scale pyramid zoomed from one crop's features: the zoom (grid sampling) is part of the search graph
+    "siamfc_features": "model: {kind: siamfc, width: 0.25, groups: {orders: [4], ratios: [1]}}\n"
+                       "tracker: {scale_pyramid: features, scale_step: 1.2}\n",
 }
 
 
@@ -97,7 +100,7 @@ def _parts_agree(torch_net, onnx_net, crops_z, crops_x) -> dict:
     return out
 
 
-@pytest.mark.parametrize("kind", ["siamfc", "siamrpn"])
+@pytest.mark.parametrize("kind", ["siamfc", "siamrpn", "siamfc_features"])
 def test_both_backends_agree_on_random_crops(tiny, kind):
     config, weights, folder = tiny[kind]
     torch_tracker = build_from_config(config, checkpoint=weights)

@@ -6,7 +6,8 @@ from core.errors import TrackingError
 from tracker import registry
 from tracker.registry import require_trained, require_trained_all, trained_names, untrained, weights_kind
 
-SHIPPED = ["dcf_base", "dcf_ien", "dcf_rotaug", "siamfc_base", "siamfc_ien", "siamfc_ien_hetero", "siamfc_rotaug"]
+SHIPPED = ["dcf_base", "dcf_ien", "dcf_rotaug", "siamfc_base", "siamfc_ien", "siamfc_ien_hetero", "siamfc_ien_rs",
+           "siamfc_rotaug"]
 
 
 def test_each_name_is_trained_untrained_or_has_nothing_to_learn():
@@ -42,6 +43,20 @@ def test_require_trained_refuses_untrained_in_one_line_unless_opted_in():
     assert require_trained("siamrpnpp", random_weights=True) is True
     assert require_trained("siamfc_ien") is False and require_trained("csrt") is False
     assert require_trained("configs/siamfc_alexnet.yaml", checkpoint="w.safetensors") is False
+
+
+def test_a_registered_tracker_whose_weights_are_not_in_the_checkout_says_so_in_one_line(monkeypatch, tmp_path):
+    """A shipped name is trained once its entry names weights (siamfc_ien_rs before its training run, here a
+    stand-in): building it without them is a one-line error, and --checkpoint still builds it."""
+    monkeypatch.setitem(registry.TRACKERS, "fc_later", registry.Entry("configs/siamfc_ien.yaml",
+                                                                       "weights/no_such_weights.safetensors"))
+    with pytest.raises(TrackingError) as err:
+        registry.build_tracker("fc_later")
+    assert str(err.value) == ("fc_later: its weights weights/no_such_weights.safetensors are not in this checkout "
+                              "(trained separately with configs/siamfc_ien.yaml); give trained weights with "
+                              "--checkpoint PATH")
+    tracker = registry.build_tracker("fc_later", checkpoint=str(registry.REPO_ROOT / "weights/siamfc_ien.safetensors"))
+    assert tracker.model is not None
 
 
 def test_random_weights_that_no_tracker_needs_is_refused():

@@ -5,7 +5,9 @@
     python tools/eval_equivariance.py --checkpoint runs/x/model.safetensors   (weights written by the trainer)
 
 E_l = ||P f_l(x) - T_g^-1 P f_l(T_g x)||^2 / ||P f_l(x) - mean||^2 over all non-identity elements (see
-models/equivariance/metric.py): 0 is exact, about 2 unrelated. For groups that resample (C8 odd turns, scale),
+models/equivariance/metric.py): 0 is exact, about 2 unrelated. Beside it, for a tracker, D_l: the share of the
+layer's feature energy above half the Nyquist frequency on the same probes (models/equivariance/detail.py), since
+a zoom, acting on no channel, is also met by features that blur away detail. For groups that resample (C8 odd turns, scale),
 the same figure on the reference network built for that group is printed beside it: the interpolation floor.
 Probe inputs are deterministic smooth random images (not real crops: benchmarks/bench_equivariance.py measures on
 real validation-video crops, which is where benchmarks/RESULTS_ien.md's figures come from). A learned tracker
@@ -30,6 +32,7 @@ from core.device import add_device_argument, choose_device
 from core.errors import TrackingError
 from eval.results_io import atomic_write
 from models.equivariance.actions import make_group
+from models.equivariance.detail import feature_detail
 from models.equivariance.metric import equivariance_error, probe_images, response_error
 from models.equivariance.reference import reference_for
 
@@ -98,14 +101,17 @@ def tracker_errors(args):
     x = as_pixels(probe_images(args.images, size, seed=args.seed)).to(args.device)
     z = as_pixels(probe_images(args.images, args.template_size, seed=args.seed + 1)).to(args.device)
     layers = equivariance_error(model, model.ien_taps, args.group, x, form=args.form, forward=model.search)
-    return layers, response_error(model, args.group, z, x), size
+    detail = feature_detail(model, model.ien_taps, x, form=args.form, forward=model.search)
+    return layers, detail, response_error(model, args.group, z, x), size
 
 
-def print_table(title, errors):
+def print_table(title, errors, detail=None):
+    """One row per layer: E, and D where ``detail`` has it."""
     print(title)
     width = max(len(name) for name in errors)
     for name, value in errors.items():
-        print(f"  {name:<{width}}  E = {value:.3e}")
+        extra = f"  D = {detail[name]:.3f}" if detail and name in detail else ""
+        print(f"  {name:<{width}}  E = {value:.3e}{extra}")
 
 
 def main(argv=None):
@@ -123,11 +129,12 @@ def main(argv=None):
         from tracker.registry import untrained
 
         random_weights = bool(args.tracker) and untrained(args.tracker, args.checkpoint)
-        layers, response, size = tracker_errors(args)
+        layers, detail, response, size = tracker_errors(args)
         payload.update(source=args.tracker or args.checkpoint, checkpoint=args.checkpoint, size=size, layers=layers,
-                       response=response, random_weights=random_weights)
+                       detail=detail, response=response, random_weights=random_weights)
         source = (args.tracker or args.checkpoint) + (" (random weights)" if random_weights else "")
-        print_table(f"{source}, {args.group}, {args.form}, {args.images} images of {size} px", layers)
+        print_table(f"{source}, {args.group}, {args.form}, {args.images} images of {size} px "
+                    "(D: share of feature energy above Nyquist/2)", layers, detail)
         print(f"  {'response map':<12}  E = {response:.3e}")
         if resamples:
             payload["floor"] = reference_errors(args.group, args.form, args.images, 65, args.seed, args.device)

@@ -34,6 +34,9 @@ TRACKERS = {
     "siamfc_base": Entry("configs/siamfc_ien.yaml", "weights/siamfc_base.safetensors"),  # train.mode plain
     "siamfc_rotaug": Entry("configs/siamfc_ien.yaml", "weights/siamfc_rotaug.safetensors"),  # train.mode rotaug
     "siamfc_ien_hetero": Entry("configs/siamfc_ien_hetero.yaml", "weights/siamfc_ien_hetero.safetensors"),
+    # IEN with copies drawn from C4 together with scale (issue 16); its weights are trained separately, so a
+    # checkout may lack them: building it then says so in one line, and --builtin skips it
+    "siamfc_ien_rs": Entry("configs/siamfc_ien_rs.yaml", "weights/siamfc_ien_rs.safetensors"),
     # the DCF trackers (issue 12): one DCFNet-style network, trained with and without IEN (weights/MODEL_CARD.md)
     "dcf_ien": Entry("configs/dcf_ien.yaml", "weights/dcf_ien.safetensors"),
     "dcf_base": Entry("configs/dcf_ien.yaml", "weights/dcf_base.safetensors"),  # train.mode plain
@@ -143,12 +146,24 @@ def build_tracker(spec: str, checkpoint: Optional[str] = None, device: str = "cp
                                     "and no config)")
             module, func = entry.target.split(":")
             return getattr(importlib.import_module(module), func)()
-        ckpt = checkpoint or (str(REPO_ROOT / entry.checkpoint) if entry.checkpoint else None)
+        ckpt = checkpoint or _shipped_weights(spec, entry)
         return _build_from_config(REPO_ROOT / entry.target, ckpt, device, spec, overrides)
     path = Path(spec)
     if not path.is_file():
         raise TrackingError(f"{spec}: tracker config file not found")
     return _build_from_config(path, checkpoint, device, path.stem, overrides)
+
+
+def _shipped_weights(spec: str, entry: Entry) -> Optional[str]:
+    """The path of an entry's shipped weights (None: it ships none); weights named but not in this checkout (a
+    model trained separately, e.g. siamfc_ien_rs before its run) are a one-line error saying what to do."""
+    if entry.checkpoint is None:
+        return None
+    path = REPO_ROOT / entry.checkpoint
+    if not path.is_file():
+        raise TrackingError(f"{spec}: its weights {entry.checkpoint} are not in this checkout (trained separately "
+                            f"with {entry.target}); give trained weights with --checkpoint PATH")
+    return str(path)
 
 
 def _build_from_config(path, checkpoint, device, name, overrides):

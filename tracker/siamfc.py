@@ -1,7 +1,8 @@
 """SiamFC inference (Bertinetto et al. 2016): exhaustive search by cross-correlation over 3 scales.
 
-Per frame: crop the search region at ``scale_num`` scales around the last centre (one batched forward pass),
-correlate with the template features cached at ``init``, upsample each response x16 (bicubic), penalise the
+Per frame: crop the search region at ``scale_num`` scales around the last centre (one batched forward pass;
+with ``scale_pyramid: features`` only the middle scale is cropped and encoded, and the other scales' features are
+that map zoomed about its centre, see tracker/torch_graphs.py), correlate with the template features cached at ``init``, upsample each response x16 (bicubic), penalise the
 non-central scales, pick the scale with the highest peak, mix its normalised response with a cosine window,
 and move the centre to the peak (kept inside the image, so a lost tracker still reports a box in the frame). The
 size follows the chosen scale with a learning rate and stays within ``[min_scale, max_scale]`` times its initial
@@ -21,6 +22,10 @@ from tracker.scale_search import ScaleSearch
 from tracker.siamese import SiameseConfig, SiameseTracker, logistic
 
 
+#: how the search features of the tried scales are made: one crop per scale, or one crop's features zoomed
+SCALE_PYRAMIDS = ("crops", "features")
+
+
 @dataclass
 class SiamFCConfig(SiameseConfig):
     """The ``tracker:`` section of a SiamFC config (defaults: the SiamFC paper's)."""
@@ -33,6 +38,7 @@ class SiamFCConfig(SiameseConfig):
     response_up: int = 16
     min_scale: float = 0.2
     max_scale: float = 5.0
+    scale_pyramid: str = "crops"  # crops: re-crop and encode every scale; features: zoom one crop's features
     rotation: RotationConfig = field(default_factory=RotationConfig)
 
 
@@ -41,6 +47,9 @@ def _check(cfg: SiamFCConfig, where: str):
         raise TrackingError(f"{where}.window_influence: must lie in [0, 1], got {cfg.window_influence}")
     if cfg.response_up < 1:
         raise TrackingError(f"{where}.response_up: expected >= 1, got {cfg.response_up}")
+    if cfg.scale_pyramid not in SCALE_PYRAMIDS:
+        raise TrackingError(f"{where}.scale_pyramid: expected one of {', '.join(SCALE_PYRAMIDS)}, "
+                            f"got {cfg.scale_pyramid!r}")
 
 
 class SiamFCTracker(SiameseTracker):
@@ -73,7 +82,8 @@ class SiamFCTracker(SiameseTracker):
         cfg = self.cfg
         net = self.network
         x_side = self.search_side(self.base_z * self.scale)
-        xf = net.run("search", self.crops(image, self.center, x_side * self.scales.factors, cfg.instance_size))
+        sides = [x_side] if cfg.scale_pyramid == "features" else x_side * self.scales.factors
+        xf = net.run("search", self.crops(image, self.center, sides, cfg.instance_size))
         steps = [0] if self.rotation is None else self.rotation.candidates(self.rotation_step)
         raw = np.concatenate([net.numpy(net.run("head", self.templates[k:k + 1], *xf)[0]) for k in steps])[:, 0]
         up = cfg.response_up * raw.shape[-1]

@@ -17,8 +17,10 @@ import torch.nn as nn
 from core.errors import TrackingError
 from models.dcf import TORCH_FFT, filter_map, filter_responses
 from models.dft import MatrixDFT
+from models.equivariance.actions import resample, rotation_scale_matrix
 from models.preprocess import to_network_input
 from tracker.dcf import REENCODE_ORDER, search_turns
+from tracker.scale_search import ScaleSearch
 from tracker.template_rotation import TemplateRotator
 
 
@@ -60,6 +62,29 @@ class _Search(nn.Module):
 
     def forward(self, crops):
         return _as_tuple(self.model.search(to_network_input(crops)))
+
+
+class _SiamFCPyramid(nn.Module):
+    """SiamFC's scale search from ONE search crop (``tracker.scale_pyramid: features``): the crop of the middle
+    scale is encoded once, and the features of each other scale are that map zoomed about its centre (bilinear,
+    zeros outside), ``(scale_num, C, h, w)``.
+
+    Why this can stand in for re-cropping: the crop at scale factor ``f`` sees the image ``f`` times larger
+    around the same centre, so its feature at offset ``u`` from the map centre is, for a network whose features
+    follow zooms (an IEN model trained with the scale group), the middle crop's feature at ``f * u``. The middle
+    scale (``f = 1``) is the encoded map itself, not resampled: it equals the ``crops`` pyramid's middle scale.
+    """
+
+    def __init__(self, model, factors):
+        super().__init__()
+        self.model = model
+        #: each scale's zoom as plain numbers (no tensor to read while the graph is exported); None: f = 1
+        self.matrices = [None if f == 1.0 else tuple(rotation_scale_matrix(0.0, 1.0 / float(f)).flatten().tolist())
+                         for f in factors]
+
+    def forward(self, crops):
+        feats = self.model.search(to_network_input(crops))
+        return (torch.cat([feats if m is None else resample(feats, m) for m in self.matrices]),)
 
 
 class _SiamFCTemplate(nn.Module):
@@ -111,10 +136,12 @@ class _SiamRPNHead(nn.Module):
 
 def _siamfc(model, cfg, where, export) -> TrackerGraphs:
     rotator = TemplateRotator(model, cfg.rotation, f"{where}.rotation") if cfg.rotation.enabled else None
+    pyramid = cfg.scale_pyramid == "features"
+    search = _SiamFCPyramid(model, ScaleSearch(cfg, where).factors) if pyramid else _Search(model)
     return TrackerGraphs(
-        parts={"template": _SiamFCTemplate(model, rotator), "search": _Search(model), "head": _SiamFCHead(model)},
+        parts={"template": _SiamFCTemplate(model, rotator), "search": search, "head": _SiamFCHead(model)},
         crop_shapes={"template": (1, cfg.exemplar_size, cfg.exemplar_size, 3),
-                     "search": (cfg.scale_num, cfg.instance_size, cfg.instance_size, 3)},
+                     "search": (1 if pyramid else cfg.scale_num, cfg.instance_size, cfg.instance_size, 3)},
         head_outputs=["response"],
         facts={"kind": "siamfc", "total_stride": int(model.total_stride),
                "rotation_order": 1 if rotator is None else rotator.steps.order})

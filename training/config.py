@@ -31,7 +31,8 @@ class IENTermConfig:
     """
 
     beta: float = 1.0
-    group: str = "C4"  # C4 | C8 | D4 | D8 | scale (models.equivariance.actions.make_group)
+    group: str = "C4"  # C4 | C8 | D4 | D8 | scale, or a union: C4+scale (models.equivariance.actions.make_group)
+    union_weights: list = field(default_factory=list)  # a union's share of pairs per part, in order (empty: equal)
     layers: list = field(default_factory=list)  # module names from model.ien_taps; empty = all of them
     weights: dict = field(default_factory=dict)  # per-layer weights w_l; a layer not listed gets 1.0
     form: str = "pooled"  # EquivarianceLoss form

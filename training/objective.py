@@ -12,7 +12,6 @@ Modes share this code so that comparisons are fair:
 Why a module: DDP synchronises gradients only for computation run through its ``forward``; the Siamese model is
 called branch by branch (``template``, ``search``, ``head``), so the whole objective is the forward.
 """
-import math
 from functools import lru_cache
 
 import numpy as np
@@ -20,7 +19,7 @@ import torch
 import torch.nn as nn
 
 from core.errors import TrackingError
-from models.equivariance.actions import ScaleGroup, make_group, rotation_scale_matrix
+from models.equivariance.actions import make_group
 from models.equivariance.loss import EquivarianceLoss
 from training.losses import dcf_loss, rpn_loss, siamfc_loss
 from training.targets import anchor_targets, siamfc_labels
@@ -38,7 +37,7 @@ class TrainingObjective(nn.Module):
         self.mode = cfg.mode
         self.loss_cfg = cfg.loss
         self.ien_cfg = cfg.ien
-        self.group = make_group(cfg.ien.group) if cfg.mode != "plain" else None
+        self.group = ien_group(cfg.ien) if cfg.mode != "plain" else None
         self.ien = None
         if cfg.mode == "ien":
             taps = select_taps(model.ien_taps, cfg.ien.layers)
@@ -104,6 +103,14 @@ class TrainingObjective(nn.Module):
         return rpn_loss(cls, loc, labels.to(cls.device), deltas.to(cls.device))
 
 
+def ien_group(ien):
+    """The group of ``train.ien`` (:class:`training.config.IENTermConfig`), with its union weights if any."""
+    try:
+        return make_group(ien.group, **({"weights": list(ien.union_weights)} if ien.union_weights else {}))
+    except TrackingError as err:
+        raise TrackingError(f"train.ien: {err}") from None
+
+
 def select_taps(taps: dict, layers) -> dict:
     """The tapped layers the IEN term uses: all of the model's, or those listed (unknown names are an error)."""
     if not taps:
@@ -125,19 +132,9 @@ def sample_elements(group, seeds) -> torch.Tensor:
 
 
 def element_matrix(group, e: int, size: float) -> np.ndarray:
-    """The 2x3 map taking a crop's points (continuous pixel coordinates) to where ``group.act`` puts them.
-
-    ``group.act`` samples ``out(p) = in(c + M (p - c))`` about the crop centre ``c`` after an optional mirror
-    (rotation groups: ``T = R^k F^f``), so points move by ``M^-1`` after the mirror.
-    """
-    if isinstance(group, ScaleGroup):
-        lin = rotation_scale_matrix(0.0, group.factor(e)).numpy()
-        mirror = np.eye(2)
-    else:
-        k, f = group.split(e)
-        lin = rotation_scale_matrix(2 * math.pi * k / group.n, 1.0).numpy()
-        mirror = np.diag([-1.0, 1.0]) if f else np.eye(2)
-    a = np.linalg.inv(lin) @ mirror
+    """The 2x3 map taking a crop's points (continuous pixel coordinates) to where ``group.act`` puts them:
+    the element's :meth:`~models.equivariance.actions.Group.point_map` about the crop centre."""
+    a = group.point_map(e)
     c = np.array([size / 2.0, size / 2.0])
     return np.concatenate([a, (c - a @ c)[:, None]], axis=1)
 

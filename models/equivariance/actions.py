@@ -11,6 +11,10 @@ spatially, on the feature map. This module holds the groups and their actions:
 - ``scale``: zoom about the centre by ``step**k`` for ``k = -levels..levels``. Zooming in crops, zooming out pads
   with zeros; both are one bilinear resampling. Where the inverse zoom would read outside the map (the border
   that was cropped away when zooming in) the mask is zero.
+- ``A+B`` (e.g. ``C4+scale``): the union of groups, one element at a time (not their products). Training draws
+  first which group, with given weights, then a non-identity element of it, so adding zooms to C4 does not add
+  a second term: each pair still carries one transformed copy, and the rotation term keeps the share of pairs
+  its weight gives it.
 
 Elements are integers, ``0`` is the identity; a batch carries one element per sample as a ``LongTensor (B,)``.
 
@@ -37,6 +41,7 @@ from abc import ABC, abstractmethod
 from functools import lru_cache
 from typing import Optional
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -67,6 +72,11 @@ class Group(ABC):
     @abstractmethod
     def _valid(self, h: int, w: int, e: int, device, inverse: bool) -> torch.Tensor:
         """``(H, W)`` 0/1 map of where ``T_e^-1 y`` (or ``T_e y``) reads inside an ``(h, w)`` map ``y``."""
+
+    @abstractmethod
+    def point_map(self, e: int) -> np.ndarray:
+        """2x2 map taking a point's offset (x, y) from the centre to its offset after ``T_e`` (where
+        :meth:`transform` moves image content; a training copy's target box moves with it)."""
 
     def channel_action(self, e: int, order: int) -> Optional[tuple]:
         """``(steps, mirrored)`` by which element ``e`` acts on an order-``order`` block, or ``None`` when ``e`` is
@@ -163,6 +173,12 @@ class RotationGroup(Group):
             return torch.ones(h, w, device=device)
         return disk_mask(h, w, str(device)).to(device)
 
+    def point_map(self, e):
+        # content sampled at c + M (p - c) after the mirror moves by M^-1 after the mirror
+        k, f = self.split(e)
+        turn = np.linalg.inv(rotation_scale_matrix(2 * math.pi * k / self.n, 1.0).numpy())
+        return turn @ (np.diag([-1.0, 1.0]) if f else np.eye(2))
+
 
 class ScaleGroup(Group):
     """Zoom about the centre by ``step**k``, ``k in -levels..levels``; element order ``0, 1, -1, 2, -2, ...``."""
@@ -203,10 +219,82 @@ class ScaleGroup(Group):
         eps = 1e-4
         return ((ys.abs() <= (h - 1) / 2 + eps)[:, None] & (xs.abs() <= (w - 1) / 2 + eps)[None, :]).float()
 
+    def point_map(self, e):
+        return np.eye(2) * self.factor(e)
+
+
+class UnionGroup(Group):
+    """The elements of several groups side by side (``C4+scale``): element 0 is the identity, then each part's
+    non-identity elements in turn. It is a set of transformations, not a group (a turn followed by a zoom is
+    not in it); everything but drawing is the part's own action on the part's own element.
+
+    :meth:`sample` is the one place that draws from it: a part with probability proportional to its weight
+    (default: equal), then one of that part's non-identity elements uniformly.
+    """
+
+    def __init__(self, parts, weights=None):
+        self.parts = tuple(parts)
+        if len(self.parts) < 2:
+            raise TrackingError("a union needs at least two groups")
+        weights = tuple(float(w) for w in (weights if weights else [1.0] * len(self.parts)))
+        if len(weights) != len(self.parts) or min(weights) <= 0:
+            raise TrackingError(f"group {'+'.join(p.name for p in self.parts)}: needs one weight > 0 per part "
+                                f"({len(self.parts)}), got {list(weights)}")
+        self.weights = torch.tensor(weights, dtype=torch.float64) / sum(weights)
+        #: first union element of each part (element 1 of part i is union element starts[i])
+        self.starts = torch.tensor([1 + sum(p.size - 1 for p in self.parts[:i]) for i in range(len(self.parts))])
+        self.size = 1 + sum(p.size - 1 for p in self.parts)
+        self.name = "+".join(p.name for p in self.parts)
+
+    def resolve(self, e: int) -> tuple:
+        """``(part, element of that part)`` of union element ``e``; the identity is the first part's."""
+        if e == 0:
+            return self.parts[0], 0
+        i = int(torch.searchsorted(self.starts, torch.tensor(e), right=True)) - 1
+        return self.parts[i], e - int(self.starts[i]) + 1
+
+    def sample(self, batch, generator=None, device="cpu"):
+        if any(p.size < 2 for p in self.parts):
+            raise TrackingError(f"group {self.name}: every part needs a non-identity element to train with")
+        part = torch.multinomial(self.weights, batch, replacement=True, generator=generator)
+        sizes = torch.tensor([p.size - 1 for p in self.parts])[part]
+        within = (torch.rand(batch, generator=generator, dtype=torch.float64) * sizes).long().clamp_max(sizes - 1)
+        return (self.starts[part] + within).to(device)
+
+    def describe(self, e):
+        part, k = self.resolve(e)
+        return part.describe(k)
+
+    def exact(self, e):
+        part, k = self.resolve(e)
+        return part.exact(k)
+
+    def channel_action(self, e, order):
+        part, k = self.resolve(e)
+        return part.channel_action(k, order)
+
+    def _apply(self, x, e, inverse):
+        part, k = self.resolve(e)
+        return part._apply(x, k, inverse)
+
+    def _valid(self, h, w, e, device, inverse):
+        part, k = self.resolve(e)
+        return part._valid(h, w, k, device, inverse)
+
+    def point_map(self, e):
+        part, k = self.resolve(e)
+        return part.point_map(k)
+
 
 def make_group(name: str, **params) -> Group:
-    """Build a group by name: ``C4``, ``C8``, ``D4``, ``D8`` (any ``Cn``/``Dn``), or ``scale`` (``step``,
-    ``levels``). Unknown names or parameters raise a :class:`TrackingError` saying what is valid."""
+    """Build a group by name: ``C4``, ``C8``, ``D4``, ``D8`` (any ``Cn``/``Dn``), ``scale`` (``step``,
+    ``levels``), or a union of them joined by ``+`` (``weights``: one per part; the parts take defaults).
+    Unknown names or parameters raise a :class:`TrackingError` saying what is valid."""
+    if "+" in str(name):
+        unknown = sorted(set(params) - {"weights"})
+        if unknown:
+            raise TrackingError(f"group {name}: unexpected parameters {unknown} (a union takes weights)")
+        return UnionGroup([make_group(part) for part in str(name).split("+")], params.get("weights"))
     match = re.fullmatch(r"([CD])(\d+)", str(name))
     try:
         if match:
@@ -217,7 +305,8 @@ def make_group(name: str, **params) -> Group:
             return ScaleGroup(**params)
     except TypeError as err:
         raise TrackingError(f"group {name}: {err} (scale takes step, levels; rotation groups take none)") from None
-    raise TrackingError(f"unknown group {name!r}; valid: C4, C8, D4, D8 (any Cn or Dn), scale")
+    raise TrackingError(f"unknown group {name!r}; valid: C4, C8, D4, D8 (any Cn or Dn), scale, or a union "
+                        "such as C4+scale")
 
 
 # ---- resampling ----
@@ -228,10 +317,12 @@ def rotation_scale_matrix(angle: float, scale: float) -> torch.Tensor:
     return torch.tensor([[c, -s], [s, c]], dtype=torch.float64)
 
 
-def resample(x: torch.Tensor, matrix: torch.Tensor) -> torch.Tensor:
-    """Bilinear ``out(p) = x(c + M (p - c))`` in pixel units about the map centre, zeros outside."""
+def resample(x: torch.Tensor, matrix) -> torch.Tensor:
+    """Bilinear ``out(p) = x(c + M (p - c))`` in pixel units about the map centre, zeros outside. ``matrix``: the
+    2x2 ``M`` as a tensor, or its four numbers row by row (what an exported graph needs: no tensor is read)."""
     h, w = x.shape[-2:]
-    grid = _grid(h, w, tuple(matrix.flatten().tolist()), str(x.device)).to(x.dtype)
+    numbers = matrix.flatten().tolist() if isinstance(matrix, torch.Tensor) else matrix
+    grid = _grid(h, w, tuple(float(v) for v in numbers), str(x.device)).to(x.dtype)
     return F.grid_sample(x, grid.expand(x.shape[0], -1, -1, -1), mode="bilinear", padding_mode="zeros",
                          align_corners=True)
 

@@ -47,7 +47,7 @@ def equivariance_error(model: nn.Module, taps: dict, group, images: torch.Tensor
     forward = forward or model
     hooks = FeatureTaps(model, list(taps))
     sums = {name: ErrorSum() for name in taps}
-    with _evaluating(model):
+    with evaluating(model):
         for x in images.split(batch_size):
             with hooks.capture():
                 forward(x)
@@ -73,7 +73,7 @@ def response_error(model: nn.Module, group, z: torch.Tensor, x: torch.Tensor,
     group = make_group(group) if isinstance(group, str) else group
     score = score or (lambda out: out[0] if isinstance(out, (tuple, list)) else out)
     total = ErrorSum()
-    with _evaluating(model):
+    with evaluating(model):
         for zb, xb in zip(z.split(batch_size), x.split(batch_size)):
             target = score(model(zb, xb))
             for e in range(1, group.size):
@@ -99,7 +99,7 @@ def probe_images(count: int, size: int, channels: int = 3, sigma: float = 1.5, s
 
 
 @contextmanager
-def _evaluating(model):
+def evaluating(model):
     was_training = model.training
     model.eval()
     try:

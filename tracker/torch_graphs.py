@@ -62,9 +62,9 @@ class _Search(nn.Module):
         return _as_tuple(self.model.search(to_network_input(crops)))
 
 
-class _SiamFCTemplate(nn.Module):
-    """Template features of every rotation step stacked on the batch axis ``(R, C, h, w)``, computed from one
-    encoding of the crop (R = 1 without rotation search)."""
+class _Template(nn.Module):
+    """Template features of every rotation step, each correlation level's stacked on the batch axis ``(R, C, h,
+    w)``, computed from one encoding of the crop (R = 1 without rotation search)."""
 
     def __init__(self, model, rotator):
         super().__init__()
@@ -75,8 +75,9 @@ class _SiamFCTemplate(nn.Module):
         if self.rotator is None:
             return _as_tuple(self.model.template(x))
         feats = self.model.features(x)
-        return (torch.cat([self.model.embed_template(self.rotator.rotate(feats, k))
-                           for k in range(self.rotator.steps.order)]),)
+        turned = [_as_tuple(self.model.embed_template(self.rotator.rotate(feats, k)))
+                  for k in range(self.rotator.steps.order)]
+        return tuple(torch.cat(level) for level in zip(*turned))
 
 
 class _SiamFCHead(nn.Module):
@@ -86,15 +87,6 @@ class _SiamFCHead(nn.Module):
 
     def forward(self, template, features):
         return (self.model.head(template, features),)
-
-
-class _SiamRPNTemplate(nn.Module):
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, crops):
-        return _as_tuple(self.model.template(to_network_input(crops)))
 
 
 class _SiamRPNHead(nn.Module):
@@ -109,24 +101,25 @@ class _SiamRPNHead(nn.Module):
         return tuple(self.model.head(list(levels[:half]), list(levels[half:])))
 
 
-def _siamfc(model, cfg, where, export) -> TrackerGraphs:
+def _siamese(model, cfg, where, head, head_outputs, search_batch: int, facts: dict) -> TrackerGraphs:
+    """The three parts of a Siamese tracker; the template part turns the template for rotation search when the
+    tracker config enables it (``rotation_order`` templates)."""
     rotator = TemplateRotator(model, cfg.rotation, f"{where}.rotation") if cfg.rotation.enabled else None
     return TrackerGraphs(
-        parts={"template": _SiamFCTemplate(model, rotator), "search": _Search(model), "head": _SiamFCHead(model)},
+        parts={"template": _Template(model, rotator), "search": _Search(model), "head": head},
         crop_shapes={"template": (1, cfg.exemplar_size, cfg.exemplar_size, 3),
-                     "search": (cfg.scale_num, cfg.instance_size, cfg.instance_size, 3)},
-        head_outputs=["response"],
-        facts={"kind": "siamfc", "total_stride": int(model.total_stride),
-               "rotation_order": 1 if rotator is None else rotator.steps.order})
+                     "search": (search_batch, cfg.instance_size, cfg.instance_size, 3)},
+        head_outputs=head_outputs,
+        facts={"kind": model.kind, "total_stride": int(model.total_stride),
+               "rotation_order": 1 if rotator is None else rotator.steps.order, **facts})
+
+
+def _siamfc(model, cfg, where, export) -> TrackerGraphs:
+    return _siamese(model, cfg, where, _SiamFCHead(model), ["response"], cfg.scale_num, {})
 
 
 def _siamrpn(model, cfg, where, export) -> TrackerGraphs:
-    return TrackerGraphs(
-        parts={"template": _SiamRPNTemplate(model), "search": _Search(model), "head": _SiamRPNHead(model)},
-        crop_shapes={"template": (1, cfg.exemplar_size, cfg.exemplar_size, 3),
-                     "search": (1, cfg.instance_size, cfg.instance_size, 3)},
-        head_outputs=["cls", "loc"],
-        facts={"kind": "siamrpn", "total_stride": int(model.total_stride), "anchor_num": int(model.anchor_num)})
+    return _siamese(model, cfg, where, _SiamRPNHead(model), ["cls", "loc"], 1, {"anchor_num": int(model.anchor_num)})
 
 
 class _DCFUpdate(nn.Module):

@@ -22,14 +22,25 @@ def test_a_config_file_is_untrained_without_a_checkpoint_and_a_checkpoint_trains
     assert not untrained("siamfc_ien") and untrained("siamfc") and not untrained("csrt")
 
 
-def test_a_registered_entry_with_a_checkpoint_counts_as_trained(monkeypatch):
-    """A tracker added later (e.g. a DCF one) is trained as soon as its entry names weights."""
-    monkeypatch.setitem(registry.TRACKERS, "dcf_new", registry.Entry("configs/dcf_new.yaml", "weights/dcf.safetensors"))
+def test_a_registered_entry_counts_as_trained_once_its_weights_file_is_there(monkeypatch):
+    """A tracker added later is trained as soon as its entry names a weights file that exists; registered before
+    its training (the siamrpn_* names until their weights are committed) it is untrained, and the refusal names
+    the missing file."""
+    monkeypatch.setitem(registry.TRACKERS, "dcf_new", registry.Entry("configs/dcf_ien.yaml",
+                                                                     "weights/dcf_ien.safetensors"))
     monkeypatch.setitem(registry.TRACKERS, "dcf_bare", registry.Entry("configs/dcf_bare.yaml"))
-    assert weights_kind("dcf_new") == "trained" and weights_kind("dcf_bare") == "random"
-    assert "dcf_new" in trained_names() and "dcf_bare" not in trained_names()
+    monkeypatch.setitem(registry.TRACKERS, "dcf_later", registry.Entry("configs/dcf_ien.yaml",
+                                                                       "weights/no_such_file.safetensors"))
+    assert [weights_kind(n) for n in ("dcf_new", "dcf_bare", "dcf_later")] == ["trained", "random", "random"]
+    assert weights_kind("dcf_later", checkpoint="w.safetensors") == "trained"
+    assert "dcf_new" in trained_names() and not {"dcf_bare", "dcf_later"} & set(trained_names())
     with pytest.raises(TrackingError, match="trained trackers: dcf_base, dcf_ien, dcf_new, dcf_rotaug, siamfc_base"):
         require_trained("dcf_bare")
+    with pytest.raises(TrackingError, match=r"^dcf_later has no trained weights \(weights/no_such_file.safetensors "
+                                            r"is not in this checkout\) and would run with random ones"):
+        require_trained("dcf_later")
+    assert require_trained("dcf_later", random_weights=True) is True
+    assert registry.build_inputs("dcf_later") == (registry.REPO_ROOT / "configs/dcf_ien.yaml", None)
 
 
 def test_require_trained_refuses_untrained_in_one_line_unless_opted_in():

@@ -35,8 +35,9 @@ class ModelConfig:
     - ``groups``: IEN channel groups of the tapped stages (``orders``, ``ratios``), absent for a plain network;
       ``taps``: which stages are tapped (default: all); ``correlation``: ``pooled`` (orientation-pooled features
       are correlated) or ``regular``.
-    - ``levels``: backbone stages whose features are correlated (default: the last stage for SiamFC, layers 2-4
-      for SiamRPN++); ``neck_channels`` and ``anchors`` (k) for SiamRPN++; ``xcorr_scale`` for SiamFC.
+    - ``levels``: backbone stages whose features are correlated (default: the last stage for SiamFC and for
+      SiamRPN on AlexNet, layers 2-4 for SiamRPN++ on a ResNet); ``neck_channels`` and ``anchors`` (k) for
+      SiamRPN; ``xcorr_scale`` for SiamFC.
     - ``backbone_weights``: optional local file with backbone weights (safetensors or a torch state dict).
     - ``init``: ``default`` (PyTorch's) or ``rotation_tied`` (AlexNet or ConvNet with groups: every field's
       orientation channels start as turned copies of one filter, see models/equivariance/tied_init.py).
@@ -73,8 +74,8 @@ def _check(cfg: ModelConfig, where: str):
     if cfg.kind == "siamfc" and cfg.backbone != "alexnet":
         raise TrackingError(f"{where}: kind siamfc is built on backbone alexnet (its 17x17 geometry), "
                             f"got {cfg.backbone!r}")
-    if cfg.kind == "siamrpn" and cfg.backbone in ("alexnet", "convnet"):
-        raise TrackingError(f"{where}: kind siamrpn needs a ResNet backbone ({', '.join(RESNET_VARIANTS)})")
+    if cfg.kind == "siamrpn" and cfg.backbone == "convnet":
+        raise TrackingError(f"{where}: kind siamrpn needs a strided backbone (alexnet, {', '.join(RESNET_VARIANTS)})")
     if (cfg.kind == "dcf") != (cfg.backbone == "convnet"):
         raise TrackingError(f"{where}: kind dcf and backbone convnet (stride 1) go together, got kind "
                             f"{cfg.kind!r} with backbone {cfg.backbone!r}")

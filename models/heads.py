@@ -62,8 +62,11 @@ class AdjustLayer(nn.Module):
 
 def center_crop(x: torch.Tensor, size: int) -> torch.Tensor:
     """The central ``size x size`` window of a feature map (SiamRPN++ keeps 7x7 of the 15x15 template features:
-    the centre carries the target, the border only padding and context)."""
+    the centre carries the target, the border only padding and context); a map no larger is kept whole (AlexNet's
+    6x6 template features, as SiamRPN correlated them)."""
     h, w = x.shape[-2:]
+    if h <= size and w <= size:
+        return x
     top, left = (h - size) // 2, (w - size) // 2
     return x[..., top:top + size, left:left + size]
 

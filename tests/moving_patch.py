@@ -1,4 +1,5 @@
-"""A synthetic clip for tracker and demo tests: a textured patch sliding over a textured background.
+"""Synthetic clips for tracker and demo tests: a textured patch sliding over a textured background, or turning by
+quarter turns in place.
 
 Why synthetic: the true box of every frame is known exactly, so tests can check that a tracker stays on the
 target with real numbers, without depending on any annotation.
@@ -27,6 +28,29 @@ def moving_patch_clip(n_frames=40, size=(160, 120), patch=(24, 24), start=(20.0,
         frame[y : y + ph, x : x + pw] = texture
         frames.append(frame)
         boxes.append([x, y, pw, ph])
+    return frames, np.asarray(boxes, dtype=np.float64)
+
+
+def turning_patch_frames(patch=(21, 21), drift: int = 0, block: int = 1) -> tuple:
+    """``(frames, boxes)``: four frames of a textured ``patch`` (h, w) centred near (60, 60) on a dark random
+    120x120 canvas, turned 90 degrees further each frame (``np.rot90`` turns counter-clockwise on screen, exact for
+    C4) and moved ``drift`` px down per frame; ``boxes`` ``(4, 4)`` are the turned patch's ``x, y, w, h``. The
+    texture is random colour in square blocks of ``block`` px (a network of stride 8 sees structure in blocks of 8,
+    where per-pixel noise averages out)."""
+    rng = np.random.default_rng(5)
+    canvas = rng.integers(0, 60, (120, 120, 3), dtype=np.uint8)
+    h, w = patch
+    blocks = rng.integers(0, 255, (h // block, w // block, 3), dtype=np.uint8)
+    texture = cv2.resize(blocks, (w, h), interpolation=cv2.INTER_NEAREST)
+    frames, boxes = [], []
+    for k in range(4):
+        turned = np.rot90(texture, k)
+        h, w = turned.shape[:2]
+        top, left = 60 - h // 2 + k * drift, 60 - w // 2
+        frame = canvas.copy()
+        frame[top:top + h, left:left + w] = turned
+        frames.append(frame)
+        boxes.append([left, top, w, h])
     return frames, np.asarray(boxes, dtype=np.float64)
 
 

@@ -9,6 +9,7 @@ from core.config import from_dict
 from core.errors import TrackingError
 from models.builder import ModelConfig, build_model
 from models.dcf import filter_response, solve_filter, spectrum
+from tests.moving_patch import turning_patch_frames
 from tracker.dcf import DCFConfig, DCFRotationConfig, DCFTracker
 
 TINY_DCF = {"kind": "dcf", "backbone": "convnet", "channels": [8, 8], "groups": {"orders": [4], "ratios": [1]},
@@ -101,24 +102,10 @@ def _spectra(tracker, feats, filters) -> tuple:
                  for v in (feats, filters))
 
 
-def turning_square_frames(drift: int = 0) -> list:
-    """Four frames of a textured 21 px square at (50, 50) on a dark random canvas, turned 90 degrees further each
-    frame (``np.rot90`` turns counter-clockwise on screen) and moved ``drift`` px down per frame."""
-    rng = np.random.default_rng(5)
-    canvas = rng.integers(0, 60, (120, 120, 3), dtype=np.uint8)
-    patch = rng.integers(0, 255, (21, 21, 3), dtype=np.uint8)
-    frames = []
-    for k in range(4):
-        frame = canvas.copy()
-        frame[50 + k * drift:71 + k * drift, 50:71] = np.rot90(patch, k)
-        frames.append(frame)
-    return frames
-
-
 def test_rotation_search_follows_a_turning_target():
     """A textured square turning 90 degrees per frame (exact for C4): the tracker's angle follows it."""
     model = dcf_model()
-    frames = turning_square_frames()
+    frames, _ = turning_patch_frames()
     for method in ("features", "reencode"):
         tracker = _tracker(model, method)
         tracker.init(frames[0], (50.0, 50.0, 21.0, 21.0))

@@ -15,7 +15,8 @@ from core.cli import run_tool
 from core.config import load_yaml
 from core.errors import TrackingError
 from models.weights import save_weights
-from tests.test_dcf import TINY_DCF, turning_square_frames
+from tests.moving_patch import turning_patch_frames
+from tests.test_dcf import TINY_DCF
 from tests.test_onnx_backend import _builtin_boxes, _otb, track_without_torch
 from tests.tool_modules import load_tool
 from tracker.builder import build_from_config, build_from_dict
@@ -120,7 +121,7 @@ def test_tiny_trackers_report_the_same_boxes_on_both_backends(tiny, method):
     """A textured square turning 90 degrees per frame on a random canvas: both backends follow the same angles
     and boxes."""
     config, weights, folder = tiny[method]
-    frames = turning_square_frames(drift=1)
+    frames, _ = turning_patch_frames(drift=1)
     runs = []
     for tracker in (build_from_config(config, checkpoint=weights), load_onnx_tracker(folder, threads=1)):
         boxes, _, _ = tracker.track(frames, (50.0, 50.0, 21.0, 21.0))

@@ -33,6 +33,21 @@ def test_siamrpn_backbones_give_15_31_features_and_a_25_score_map(backbone):
     assert [f.shape[1] for f in zf_raw] == expected
 
 
+def test_siamrpn_on_alexnet_correlates_whole_6x6_templates_into_a_17x17_score_map():
+    """SiamRPN's own geometry: one level (layer5), no template crop (6x6 is smaller than SiamRPN++'s 7x7 window),
+    3x3 convolutions on both sides, depthwise correlation 4x4 over 20x20."""
+    model = _model(kind="siamrpn", backbone="alexnet", width=0.25, neck_channels=8, anchors=3,
+                   groups={"orders": [4], "ratios": [1]})
+    with torch.inference_mode():
+        zf = model.template(torch.zeros(1, 3, 127, 127))
+        xf = model.search(torch.zeros(1, 3, 255, 255))
+        cls, loc = model.head(zf, xf)
+    assert model.backbone.outputs == ("layer5",)
+    assert [tuple(f.shape) for f in zf] == [(1, 8, 6, 6)] and [tuple(f.shape) for f in xf] == [(1, 8, 22, 22)]
+    assert tuple(cls.shape) == (1, 6, 17, 17) and tuple(loc.shape) == (1, 12, 17, 17)
+    assert model.neck[0].conv.in_channels == 16  # 64 layer5 channels pooled over 4 orientations
+
+
 def test_siamfc_response_is_17x17_and_forward_equals_head_of_branches():
     model = _model(width=0.25)
     z, x = torch.rand(1, 3, 127, 127) * 255, torch.rand(3, 3, 255, 255) * 255
@@ -73,8 +88,8 @@ def test_plain_model_has_no_taps_and_bad_config_keys_are_errors():
     assert _model(width=0.25).ien_taps == {}
     with pytest.raises(TrackingError, match="valid keys"):
         from_dict(ModelConfig, {"widht": 1.0}, "model")
-    with pytest.raises(TrackingError, match="kind siamrpn needs a ResNet"):
-        _model(kind="siamrpn", backbone="alexnet")
+    with pytest.raises(TrackingError, match="kind siamrpn needs a strided backbone"):
+        _model(kind="siamrpn", backbone="convnet")
     with pytest.raises(TrackingError, match="levels"):
         _model(width=0.25, levels=["layer4", "layer5"])
     with pytest.raises(TrackingError, match="levels: unknown stage"):

@@ -32,6 +32,10 @@ TINY = {
     # the scale pyramid zoomed from one crop's features: the zoom (grid sampling) is part of the search graph
     "siamfc_features": "model: {kind: siamfc, width: 0.25, groups: {orders: [4], ratios: [1]}}\n"
                        "tracker: {scale_pyramid: features, scale_step: 1.2}\n",
+    # the siamrpn_ien architecture (AlexNet, one level) with its quarter-turn search: 4 templates in one level
+    "siamrpn_turned": "model: {kind: siamrpn, backbone: alexnet, width: 0.25, neck_channels: 16,\n"
+                      "        groups: {orders: [4], ratios: [1]}, init: rotation_tied}\n"
+                      "tracker: {rotation: {enabled: true}}\n",
 }
 
 
@@ -100,7 +104,7 @@ def _parts_agree(torch_net, onnx_net, crops_z, crops_x) -> dict:
     return out
 
 
-@pytest.mark.parametrize("kind", ["siamfc", "siamrpn", "siamfc_features"])
+@pytest.mark.parametrize("kind", ["siamfc", "siamrpn", "siamfc_features", "siamrpn_turned"])
 def test_both_backends_agree_on_random_crops(tiny, kind):
     config, weights, folder = tiny[kind]
     torch_tracker = build_from_config(config, checkpoint=weights)
@@ -159,8 +163,9 @@ def test_shipped_tracker_response_maps_agree_on_real_frames(shared_data, shipped
         x = torch_tracker.crops(frames[i], torch_tracker.center, torch_tracker.search_side(torch_tracker.base_z)
                                 * torch_tracker.scales.factors, 255)
         rt = torch_tracker.network.numpy(torch_tracker.network.run(
-            "head", torch_tracker.templates, *torch_tracker.network.run("search", x))[0])
-        ro = onnx_tracker.network.run("head", onnx_tracker.templates, *onnx_tracker.network.run("search", x))[0]
+            "head", *torch_tracker.rotation.template(0), *torch_tracker.network.run("search", x))[0])
+        ro = onnx_tracker.network.run("head", *onnx_tracker.rotation.template(0),
+                                      *onnx_tracker.network.run("search", x))[0]
         assert rt.shape == (3, 1, 17, 17) and np.ptp(rt) > 0.1  # a real response, not a flat map
         assert np.abs(rt - ro).max() < 1e-4
     boxes_t, _, _ = build_tracker("siamfc_ien").track(frames, box)

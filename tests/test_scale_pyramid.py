@@ -38,7 +38,7 @@ def test_middle_scale_response_equals_the_crops_pyramid_middle_scale():
     responses = []
     for t, sides in ((crops, side * crops.scales.factors), (features, [side])):
         xf = t.network.run("search", t.crops(frames[1], t.center, sides, t.cfg.instance_size))
-        responses.append(t.network.numpy(t.network.run("head", t.templates, *xf)[0]))
+        responses.append(t.network.numpy(t.network.run("head", *t.rotation.template(0), *xf)[0]))
     assert responses[0].shape == responses[1].shape == (3, 1, 17, 17)
     assert np.allclose(responses[0][1], responses[1][1], rtol=0, atol=1e-5 * np.abs(responses[0][1]).max())
     assert not np.allclose(responses[1][0], responses[1][1])  # the other scales are really zoomed

@@ -9,8 +9,8 @@ import torch
 
 from training.checkpoint import load_checkpoint
 
-from training_helpers import (REPO, RPN_SEARCH, RPN_TEMPLATE, RPN_TRACKER, TINY_SIAMFC, TINY_SIAMRPN, tool_command,
-                              write_run_config)
+from training_helpers import (REPO, RPN_SEARCH, RPN_TEMPLATE, RPN_TRACKER, TINY_SIAMFC, TINY_SIAMRPN,
+                              TINY_SIAMRPN_ALEX, tool_command, write_run_config)
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -27,12 +27,15 @@ def _states_equal(a: dict, b: dict) -> bool:
 
 
 RPN_PAIRS = {"template_size": RPN_TEMPLATE, "search_size": RPN_SEARCH, "pairs_per_epoch": 16}
+#: configs/siamrpn_ien.yaml's crops: 191 px search crops in training (9x9 score map), 255 px in tracking
+ALEX_RPN_PAIRS = {"template_size": RPN_TEMPLATE, "search_size": 191, "pairs_per_epoch": 16}
 
 
 @pytest.mark.parametrize("mode, model, tracker, pairs", [
     ("ien", TINY_SIAMFC, None, None),  # forward hooks, doubled batch, per-sample group elements
     ("rotaug", TINY_SIAMRPN, RPN_TRACKER, RPN_PAIRS),  # anchors, sampled anchor targets, neck and RPN head
-], ids=["siamfc-ien", "siamrpn-rotaug"])
+    ("ien", TINY_SIAMRPN_ALEX, RPN_TRACKER, ALEX_RPN_PAIRS),  # the siamrpn_ien recipe: IEN term under the RPN loss
+], ids=["siamfc-ien", "siamrpn-rotaug", "siamrpn-ien"])
 def test_two_k_steps_equal_k_steps_resume_k_steps(tmp_path, mode, model, tracker, pairs):
     config = write_run_config(tmp_path / "tiny.yaml", train={"mode": mode, "checkpoint_interval": 100},
                               model=model, tracker=tracker, data={"pairs": pairs} if pairs else None)

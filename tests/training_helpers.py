@@ -16,6 +16,9 @@ RPN_TEMPLATE, RPN_SEARCH = 127, 255
 TINY_SIAMFC = {"kind": "siamfc", "backbone": "alexnet", "width": 0.1, "groups": {"orders": [4], "ratios": [1]}}
 TINY_SIAMRPN = {"kind": "siamrpn", "backbone": "resnet18", "width": 0.0625, "neck_channels": 8, "anchors": 5,
                 "groups": {"orders": [4], "ratios": [1]}, "taps": ["layer2", "layer3"]}
+#: the siamrpn_ien architecture (AlexNet, one level, C4 groups, rotation_tied) at a tenth of AlexNet's width
+TINY_SIAMRPN_ALEX = {"kind": "siamrpn", "backbone": "alexnet", "width": 0.1, "neck_channels": 8, "anchors": 5,
+                     "groups": {"orders": [4], "ratios": [1]}, "init": "rotation_tied"}
 RPN_TRACKER = {"exemplar_size": RPN_TEMPLATE, "instance_size": RPN_SEARCH}
 
 

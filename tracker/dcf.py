@@ -38,13 +38,13 @@ from typing import Optional
 
 import numpy as np
 
-from core.boxes import box_to_center, center_to_box, polygon_to_box
+from core.boxes import box_to_center, center_to_box
 from core.crop import crop_matrix, invert, transform_points, warp
 from core.errors import TrackingError
 from tracker.base import CropTracker, TrackState
-from tracker.geometry import context_side, rotated_corners
+from tracker.geometry import context_side
 from tracker.network import attach_network
-from tracker.rotation import RotationConfig
+from tracker.rotation import RotationConfig, turned_state
 from tracker.scale_search import ScaleSearch
 
 METHODS = ("features", "reencode")
@@ -194,6 +194,4 @@ class DCFTracker(CropTracker):
         score = float(best[row, col])
         if not self.rotation:
             return TrackState(box=center_to_box(self.center, self.size), score=score)
-        corners = rotated_corners(self.center, self.size, self.angle)
-        return TrackState(box=polygon_to_box(corners.reshape(1, 8))[0], score=score, angle=self.angle,
-                          corners=corners)
+        return turned_state(self.center, self.size, score, self.angle)

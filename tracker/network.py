@@ -5,16 +5,17 @@ The tracker does the geometry (crops, windows, scales, anchors) in NumPy and cal
 tracker class says which parts it needs (``required_parts``); the Siamese trackers' three are :data:`PARTS`
 (the DCF tracker's are in tracker/dcf.py):
 
-- ``template``: ``crops (1, E, E, 3) uint8`` (BGR, E = exemplar_size) -> the template features, cached at init;
+- ``template``: ``crops (1, E, E, 3) uint8`` (BGR, E = exemplar_size) -> the template features, cached at init
+  (with rotation search: each level's features turned by every rotation step, stacked on the batch axis);
 - ``search``: ``crops (B, I, I, 3) uint8`` (I = instance_size; B = scale_num for SiamFC, 1 for SiamRPN++) -> the
   search features;
-- ``head``: template features (SiamFC: one rotation step of them) then search features -> the scores (SiamFC:
+- ``head``: template features (one rotation step of them) then search features -> the scores (SiamFC:
   ``response (B, 1, 17, 17)``; SiamRPN++: ``cls (1, 2k, 25, 25)``, ``loc (1, 4k, 25, 25)``).
 
 Intermediate features stay in the backend's own arrays (tensors on the device for PyTorch); only what the
 geometry reads is turned into NumPy, by :meth:`Network.numpy`. ``facts`` are the numbers about the network the
-geometry needs: ``kind``, ``total_stride``, ``anchor_num`` (SiamRPN++), ``rotation_order`` (SiamFC: how many
-rotated templates ``template`` returns, 1 without rotation search).
+geometry needs: ``kind``, ``total_stride``, ``anchor_num`` (SiamRPN++), ``rotation_order`` (Siamese kinds: how
+many rotated templates ``template`` returns, 1 without rotation search).
 
 This module imports no network library: the onnxruntime backend runs without PyTorch.
 """

@@ -7,7 +7,9 @@ Each name maps to either a YAML config under ``configs/`` (a Siamese tracker, bu
 Whether a tracker is trained is decided here and nowhere else (:func:`untrained`): a learned tracker runs with
 randomly initialised weights unless its entry ships a checkpoint or the user gives ``--checkpoint``, and a tool
 that would silently report a random network's results as a tracker's refuses it (:func:`require_trained`)
-unless the user opts in with ``--random-weights``.
+unless the user opts in with ``--random-weights``. A name may be registered before its model is trained (the
+weights are committed after the training run): until its weights file is in the checkout it counts as untrained,
+and the refusal names the missing file.
 """
 import importlib
 from dataclasses import dataclass
@@ -41,6 +43,11 @@ TRACKERS = {
     "dcf_ien": Entry("configs/dcf_ien.yaml", "weights/dcf_ien.safetensors"),
     "dcf_base": Entry("configs/dcf_ien.yaml", "weights/dcf_base.safetensors"),  # train.mode plain
     "dcf_rotaug": Entry("configs/dcf_ien.yaml", "weights/dcf_rotaug.safetensors"),  # train.mode rotaug
+    # the SiamRPN trackers (issue 16): one AlexNet RPN network, trained with and without IEN; registered before
+    # their weights are trained and committed (untrained until the files exist)
+    "siamrpn_ien": Entry("configs/siamrpn_ien.yaml", "weights/siamrpn_ien.safetensors"),
+    "siamrpn_base": Entry("configs/siamrpn_ien.yaml", "weights/siamrpn_base.safetensors"),  # train.mode plain
+    "siamrpn_rotaug": Entry("configs/siamrpn_ien.yaml", "weights/siamrpn_rotaug.safetensors"),  # train.mode rotaug
     "csrt": Entry("tracker.opencv_baselines:make_csrt"),
     "kcf": Entry("tracker.opencv_baselines:make_kcf"),
     "mil": Entry("tracker.opencv_baselines:make_mil"),
@@ -55,9 +62,17 @@ def available() -> list:
     return sorted(TRACKERS)
 
 
+def shipped_weights(entry: Entry) -> Optional[Path]:
+    """The entry's shipped weights file, or None when it names none or the file is not in this checkout."""
+    if entry.checkpoint is None:
+        return None
+    path = REPO_ROOT / entry.checkpoint
+    return path if path.is_file() else None
+
+
 def trained_names() -> list:
-    """The registered names that come with trained weights (an entry with a checkpoint)."""
-    return sorted(name for name, entry in TRACKERS.items() if entry.checkpoint is not None)
+    """The registered names that come with trained weights (an entry whose weights file is present)."""
+    return sorted(name for name, entry in TRACKERS.items() if shipped_weights(entry) is not None)
 
 
 def _entry(spec: str) -> Optional[Entry]:
@@ -72,15 +87,15 @@ def _entry(spec: str) -> Optional[Entry]:
 
 def weights_kind(spec: str, checkpoint: Optional[str] = None) -> str:
     """What ``spec`` would track with: ``"none"`` (an OpenCV baseline: nothing learned), ``"trained"`` (its shipped
-    weights or ``checkpoint``) or ``"random"`` (a learned tracker, registered without shipped weights or given
-    as a config file, and no ``checkpoint``: randomly initialised)."""
+    weights or ``checkpoint``) or ``"random"`` (a learned tracker, registered without shipped weights or with
+    their file missing, or given as a config file, and no ``checkpoint``: randomly initialised)."""
     entry = _entry(spec)
     if entry is not None and ":" in entry.target:
         return "none"
     manifest = _export_manifest(spec)
     if manifest is not None:  # tools/export_onnx.py records whether it exported random weights
         return "random" if manifest.get("source", {}).get("random_weights") else "trained"
-    if checkpoint is not None or (entry is not None and entry.checkpoint is not None):
+    if checkpoint is not None or (entry is not None and shipped_weights(entry) is not None):
         return "trained"
     return "random"
 
@@ -104,8 +119,10 @@ def require_trained(spec: str, checkpoint: Optional[str] = None, random_weights:
     if not untrained(spec, checkpoint):
         return False
     if not random_weights:
+        entry = TRACKERS.get(spec)
+        missing = f" ({entry.checkpoint} is not in this checkout)" if entry and entry.checkpoint else ""
         raise TrackingError(
-            f"{spec} has no trained weights and would run with random ones; trained trackers: "
+            f"{spec} has no trained weights{missing} and would run with random ones; trained trackers: "
             f"{', '.join(trained_names())}; give trained weights with --checkpoint PATH, or add --random-weights "
             "to run it untrained anyway")
     return True
@@ -146,24 +163,13 @@ def build_tracker(spec: str, checkpoint: Optional[str] = None, device: str = "cp
                                     "and no config)")
             module, func = entry.target.split(":")
             return getattr(importlib.import_module(module), func)()
-        ckpt = checkpoint or _shipped_weights(spec, entry)
+        shipped = shipped_weights(entry)
+        ckpt = checkpoint or (str(shipped) if shipped else None)
         return _build_from_config(REPO_ROOT / entry.target, ckpt, device, spec, overrides)
     path = Path(spec)
     if not path.is_file():
         raise TrackingError(f"{spec}: tracker config file not found")
     return _build_from_config(path, checkpoint, device, path.stem, overrides)
-
-
-def _shipped_weights(spec: str, entry: Entry) -> Optional[str]:
-    """The path of an entry's shipped weights (None: it ships none); weights named but not in this checkout (a
-    model trained separately, e.g. siamfc_ien_rs before its run) are a one-line error saying what to do."""
-    if entry.checkpoint is None:
-        return None
-    path = REPO_ROOT / entry.checkpoint
-    if not path.is_file():
-        raise TrackingError(f"{spec}: its weights {entry.checkpoint} are not in this checkout (trained separately "
-                            f"with {entry.target}); give trained weights with --checkpoint PATH")
-    return str(path)
 
 
 def _build_from_config(path, checkpoint, device, name, overrides):
@@ -180,5 +186,4 @@ def build_inputs(spec: str, checkpoint: Optional[str] = None) -> tuple:
         return Path(spec), Path(checkpoint) if checkpoint else None
     if ":" in entry.target:
         return None, None
-    shipped = REPO_ROOT / entry.checkpoint if entry.checkpoint else None
-    return REPO_ROOT / entry.target, Path(checkpoint) if checkpoint else shipped
+    return REPO_ROOT / entry.target, Path(checkpoint) if checkpoint else shipped_weights(entry)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from core.boxes import box_to_center, center_to_box, polygon_to_box
+from core.boxes import box_to_center, center_to_box
 from core.errors import TrackingError
 from tracker.base import TrackState
-from tracker.geometry import context_side, cosine_window, rotated_corners
-from tracker.rotation import RotationConfig, RotationSteps
+from tracker.geometry import context_side, cosine_window
+from tracker.rotation import RotationConfig, TurnedTemplates, turned_state
 from tracker.scale_search import ScaleSearch
 from tracker.siamese import SiameseConfig, SiameseTracker, logistic
 
@@ -61,8 +61,7 @@ class SiamFCTracker(SiameseTracker):
         _check(cfg or self.Config(), where)
         super().__init__(model, cfg, device, name, where)
         #: the network's template part returns one template per rotation step (``rotation_order`` of them)
-        self.rotation = RotationSteps(self.network.facts["rotation_order"], self.cfg.rotation.window,
-                                     f"{where}.rotation") if self.cfg.rotation.enabled else None
+        self.rotation = TurnedTemplates(self.network.facts["rotation_order"], self.cfg.rotation, f"{where}.rotation")
         self.scales = ScaleSearch(self.cfg, where)
 
     def initialize(self, image, box):
@@ -70,8 +69,7 @@ class SiamFCTracker(SiameseTracker):
         self.scale = 1.0
         self.base_z = context_side(self.base_size, self.cfg.context)
         z = self.crops(image, self.center, [self.base_z], self.cfg.exemplar_size)
-        (self.templates,) = self.network.run("template", z)  # (rotation steps, C, h, w)
-        self.rotation_step = 0
+        self.rotation.start(self.network.run("template", z))  # (rotation steps, C, h, w)
         self.window = None
 
     @property
@@ -84,8 +82,8 @@ class SiamFCTracker(SiameseTracker):
         x_side = self.search_side(self.base_z * self.scale)
         sides = [x_side] if cfg.scale_pyramid == "features" else x_side * self.scales.factors
         xf = net.run("search", self.crops(image, self.center, sides, cfg.instance_size))
-        steps = [0] if self.rotation is None else self.rotation.candidates(self.rotation_step)
-        raw = np.concatenate([net.numpy(net.run("head", self.templates[k:k + 1], *xf)[0]) for k in steps])[:, 0]
+        steps = self.rotation.candidates()
+        raw = np.concatenate([net.numpy(net.run("head", *self.rotation.template(k), *xf)[0]) for k in steps])[:, 0]
         up = cfg.response_up * raw.shape[-1]
         maps = np.stack([cv2.resize(r, (up, up), interpolation=cv2.INTER_CUBIC) for r in raw])
         penalties = np.tile(self.scales.penalties, len(steps))
@@ -105,10 +103,7 @@ class SiamFCTracker(SiameseTracker):
         self.center = np.clip(moved, 0, [image.shape[1], image.shape[0]])
         self.scale = self.scales.follow(self.scale, scale_id)
         score = logistic(peak)
-        if self.rotation is None:
+        angle = self.rotation.choose(steps[rot_index])
+        if angle is None:
             return TrackState(box=center_to_box(self.center, self.size), score=score)
-        self.rotation_step = steps[rot_index]
-        angle = self.rotation.angle(self.rotation_step)
-        corners = rotated_corners(self.center, self.size, angle)
-        return TrackState(box=polygon_to_box(corners.reshape(1, 8))[0], score=score, angle=angle,
-                          corners=corners)
+        return turned_state(self.center, self.size, score, angle)

@@ -87,9 +87,9 @@ class _SiamFCPyramid(nn.Module):
         return (torch.cat([feats if m is None else resample(feats, m) for m in self.matrices]),)
 
 
-class _SiamFCTemplate(nn.Module):
-    """Template features of every rotation step stacked on the batch axis ``(R, C, h, w)``, computed from one
-    encoding of the crop (R = 1 without rotation search)."""
+class _Template(nn.Module):
+    """Template features of every rotation step, each correlation level's stacked on the batch axis ``(R, C, h,
+    w)``, computed from one encoding of the crop (R = 1 without rotation search)."""
 
     def __init__(self, model, rotator):
         super().__init__()
@@ -100,8 +100,9 @@ class _SiamFCTemplate(nn.Module):
         if self.rotator is None:
             return _as_tuple(self.model.template(x))
         feats = self.model.features(x)
-        return (torch.cat([self.model.embed_template(self.rotator.rotate(feats, k))
-                           for k in range(self.rotator.steps.order)]),)
+        turned = [_as_tuple(self.model.embed_template(self.rotator.rotate(feats, k)))
+                  for k in range(self.rotator.steps.order)]
+        return tuple(torch.cat(level) for level in zip(*turned))
 
 
 class _SiamFCHead(nn.Module):
@@ -111,15 +112,6 @@ class _SiamFCHead(nn.Module):
 
     def forward(self, template, features):
         return (self.model.head(template, features),)
-
-
-class _SiamRPNTemplate(nn.Module):
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, crops):
-        return _as_tuple(self.model.template(to_network_input(crops)))
 
 
 class _SiamRPNHead(nn.Module):
@@ -134,26 +126,30 @@ class _SiamRPNHead(nn.Module):
         return tuple(self.model.head(list(levels[:half]), list(levels[half:])))
 
 
-def _siamfc(model, cfg, where, export) -> TrackerGraphs:
+def _siamese(model, cfg, where, search, search_batch: int, head, head_outputs, facts: dict) -> TrackerGraphs:
+    """The three parts of a Siamese tracker; the template part turns the template for rotation search when the
+    tracker config enables it (``rotation_order`` templates)."""
     rotator = TemplateRotator(model, cfg.rotation, f"{where}.rotation") if cfg.rotation.enabled else None
-    pyramid = cfg.scale_pyramid == "features"
-    search = _SiamFCPyramid(model, ScaleSearch(cfg, where).factors) if pyramid else _Search(model)
     return TrackerGraphs(
-        parts={"template": _SiamFCTemplate(model, rotator), "search": search, "head": _SiamFCHead(model)},
+        parts={"template": _Template(model, rotator), "search": search, "head": head},
         crop_shapes={"template": (1, cfg.exemplar_size, cfg.exemplar_size, 3),
-                     "search": (1 if pyramid else cfg.scale_num, cfg.instance_size, cfg.instance_size, 3)},
-        head_outputs=["response"],
-        facts={"kind": "siamfc", "total_stride": int(model.total_stride),
-               "rotation_order": 1 if rotator is None else rotator.steps.order})
+                     "search": (search_batch, cfg.instance_size, cfg.instance_size, 3)},
+        head_outputs=head_outputs,
+        facts={"kind": model.kind, "total_stride": int(model.total_stride),
+               "rotation_order": 1 if rotator is None else rotator.steps.order, **facts})
+
+
+def _siamfc(model, cfg, where, export) -> TrackerGraphs:
+    if cfg.scale_pyramid == "features":  # one crop encoded, the other scales zoomed from its features
+        search, batch = _SiamFCPyramid(model, ScaleSearch(cfg, where).factors), 1
+    else:
+        search, batch = _Search(model), cfg.scale_num
+    return _siamese(model, cfg, where, search, batch, _SiamFCHead(model), ["response"], {})
 
 
 def _siamrpn(model, cfg, where, export) -> TrackerGraphs:
-    return TrackerGraphs(
-        parts={"template": _SiamRPNTemplate(model), "search": _Search(model), "head": _SiamRPNHead(model)},
-        crop_shapes={"template": (1, cfg.exemplar_size, cfg.exemplar_size, 3),
-                     "search": (1, cfg.instance_size, cfg.instance_size, 3)},
-        head_outputs=["cls", "loc"],
-        facts={"kind": "siamrpn", "total_stride": int(model.total_stride), "anchor_num": int(model.anchor_num)})
+    return _siamese(model, cfg, where, _Search(model), 1, _SiamRPNHead(model), ["cls", "loc"],
+                    {"anchor_num": int(model.anchor_num)})
 
 
 class _DCFUpdate(nn.Module):

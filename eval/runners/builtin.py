@@ -10,7 +10,7 @@ The benchmark's name encodes its size (``synthetic-8x100``), so results of diffe
 one results folder and a rerun of the same size resumes. It is scored with the one-pass protocol, 0-based boxes.
 """
 from datasets.synthetic import synthetic_benchmark
-from tracker.registry import REPO_ROOT, TRACKERS
+from tracker.registry import TRACKERS, shipped_weights
 
 #: the trackers ``--builtin`` compares unless ``--tracker`` names others: the shipped IEN SiamFC, its plain and
 #: rotation-augmented baselines (same network, data and budget), and OpenCV's CSRT
@@ -37,7 +37,7 @@ def runnable_trackers(names=None) -> tuple:
     runnable, unavailable = [], []
     for name in BUILTIN_TRACKERS if names is None else names:
         entry = TRACKERS.get(name)
-        ready = entry is not None and (entry.checkpoint is None or (REPO_ROOT / entry.checkpoint).is_file())
+        ready = entry is not None and (entry.checkpoint is None or shipped_weights(entry) is not None)
         (runnable if ready else unavailable).append(name)
     return runnable, unavailable
 

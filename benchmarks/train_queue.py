@@ -6,7 +6,9 @@ finished runs skipped and interrupted ones resumed, so the same command continue
 The queue file lists runs in order; each is ``{output: RUN_FOLDER, config: CONFIG.yaml, set: [KEY=VALUE, ...]}``
 (``set`` optional). A run is finished when its folder holds ``model.safetensors`` (the trainer writes it last),
 interrupted when it holds only ``checkpoint.pt`` (started again with ``--resume``: the trainer's resume is exact).
-Each run's output goes to ``RUN_FOLDER.log``. Why a queue and not a shell loop: two trainings per 2-core machine
+Each run's output goes to ``RUN_FOLDER.log``. The file is read again before each start, so runs added or
+reordered while the queue works are picked up; ``RUN_FOLDER.pid`` marks a run in progress, so a second queue on
+the same file (or a restarted one) leaves it alone. Why a queue and not a shell loop: two trainings per 2-core machine
 is the budget, sessions end abruptly, and the next one must pick up the same list without redoing finished work.
 """
 import argparse
@@ -41,6 +43,19 @@ class QueuedRun:
     def interrupted(self) -> bool:
         return not self.finished and (self.output / "checkpoint.pt").is_file()
 
+    @property
+    def pid_file(self) -> Path:
+        return Path(f"{self.output}.pid")
+
+    @property
+    def in_progress(self) -> bool:
+        """A training process named by ``RUN_FOLDER.pid`` is alive."""
+        try:
+            os.kill(int(self.pid_file.read_text()), 0)
+        except (OSError, ValueError):
+            return False
+        return True
+
     def command(self) -> list:
         cmd = [sys.executable, str(ROOT / "tools" / "train_tracker.py"), "--config", self.config,
                "--output", str(self.output), "--device", "cpu"]
@@ -71,32 +86,41 @@ def read_queue(path: Path) -> list:
     return runs
 
 
-def run_queue(runs: list, jobs: int, threads: int, dry_run: bool = False) -> int:
-    """Start the pending runs in order, ``jobs`` at a time; returns how many failed."""
+def run_queue(path: Path, jobs: int, threads: int, dry_run: bool = False) -> int:
+    """Start the pending runs of the queue file in order, ``jobs`` at a time; returns how many failed."""
+    runs = read_queue(path)
     pending = [run for run in runs if not run.finished]
     print(f"{len(runs) - len(pending)} of {len(runs)} runs finished; {len(pending)} to run", flush=True)
     if dry_run:
         for run in pending:
-            print(" ".join(run.command()))
+            print(("(in progress) " if run.in_progress else "") + " ".join(run.command()))
         return 0
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-    active, failed = {}, 0
-    while pending or active:
-        while pending and len(active) < jobs:
-            run = pending.pop(0)
-            run.output.parent.mkdir(parents=True, exist_ok=True)
-            log = open(f"{run.output}.log", "a")
-            print(f"start {run.output}{' (resume)' if run.interrupted else ''}", flush=True)
-            active[subprocess.Popen(run.command(), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)] = (
-                run, log)
+    active, failed, tried = {}, 0, set()
+    while True:
+        if len(active) < jobs:
+            waiting = [run for run in read_queue(path) if not run.finished and not run.in_progress
+                       and run.output.resolve() not in tried]
+            if waiting:
+                run = waiting[0]
+                tried.add(run.output.resolve())  # a failed run is not retried in the same queue
+                run.output.parent.mkdir(parents=True, exist_ok=True)
+                log = open(f"{run.output}.log", "a")
+                print(f"start {run.output}{' (resume)' if run.interrupted else ''}", flush=True)
+                proc = subprocess.Popen(run.command(), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                run.pid_file.write_text(str(proc.pid))
+                active[proc] = (run, log)
+                continue
+            if not active:
+                return failed
         time.sleep(5)
         for proc in [p for p in active if p.poll() is not None]:
             run, log = active.pop(proc)
             log.close()
+            run.pid_file.unlink(missing_ok=True)
             failed += proc.returncode != 0
             print(f"{'done' if proc.returncode == 0 else f'FAILED (exit {proc.returncode})'} {run.output}",
                   flush=True)
-    return failed
 
 
 def main(argv=None) -> int:
@@ -108,7 +132,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.jobs < 1 or args.threads < 1:
         raise TrackingError("--jobs and --threads must be >= 1")
-    return 1 if run_queue(read_queue(args.queue), args.jobs, args.threads, args.dry_run) else 0
+    return 1 if run_queue(args.queue, args.jobs, args.threads, args.dry_run) else 0
 
 
 if __name__ == "__main__":

@@ -80,6 +80,11 @@ class OnnxNetwork(Network):
         if threads is not None:
             options.intra_op_num_threads = int(threads)
         options.inter_op_num_threads = 1  # the parts run one after another
+        # Worker threads that spin after their op (onnxruntime's default) take the core the next part's workers
+        # need: a frame runs two or three sessions back to back, each with its own pool. Measured on 2 cores
+        # (benchmarks/README.md, issue 15): siamfc_ien's network 14.2 ms with 2 spinning threads (slower than 1
+        # thread's 12.6 ms), 6.9 ms without spinning.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.facts = dict(manifest["facts"])
         self.sessions, self.inputs = {}, {}
         for part, spec in manifest["parts"].items():

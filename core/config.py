@@ -103,7 +103,8 @@ def _convert(hint, value, where):
 
 
 def apply_overrides(data: dict, overrides, where: str = "--set") -> dict:
-    """Apply ``a.b.c=value`` overrides (value parsed as YAML) to a nested mapping, returning a new mapping."""
+    """Apply ``a.b.c=value`` overrides (value parsed as YAML) to a nested mapping, returning a new mapping. A
+    numeric part indexes a list (``data.sources.4.exclude=[...]``: the fifth source's exclusions)."""
     import copy
 
     data = copy.deepcopy(data)
@@ -114,11 +115,22 @@ def apply_overrides(data: dict, overrides, where: str = "--set") -> dict:
         value = yaml.safe_load(raw)
         node = data
         parts = key.strip().split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(node):
+                    raise TrackingError(f"{where}: {key}: {part!r} is not an index of a list of {len(node)}")
+                if last:
+                    node[int(part)] = value
+                else:
+                    node = node[int(part)]
+            elif isinstance(node, dict):
+                if last:
+                    node[part] = value
+                else:
+                    node = node.setdefault(part, {})
+            else:
                 raise TrackingError(f"{where}: {key} goes through a non-mapping value")
-        node[parts[-1]] = value
     return data
 
 

@@ -37,6 +37,18 @@ def test_config_types_and_overrides():
         from_dict(Outer, {"inner": {"steps": "many"}})
 
 
+def test_overrides_index_lists_and_refuse_bad_paths():
+    data = {"sources": [{"path": "A"}, {"path": "B", "exclude": ["x"]}], "lr": 0.1}
+    out = apply_overrides(data, ["sources.1.exclude=[x, y]", "sources.0.weight=2"])
+    assert out["sources"] == [{"path": "A", "weight": 2}, {"path": "B", "exclude": ["x", "y"]}]
+    assert data["sources"][1]["exclude"] == ["x"]  # the input is not changed
+    for bad, message in (("sources.2.path=C", "'2' is not an index of a list of 2"),
+                         ("sources.first.path=C", "'first' is not an index"),
+                         ("lr.value=1", "goes through a non-mapping value")):
+        with pytest.raises(TrackingError, match=message):
+            apply_overrides(data, [bad])
+
+
 def test_box_conversions_round_trip():
     b = np.array([[10.0, 20.0, 30.0, 40.0], [np.nan, 0, 1, 1], [0, 0, 0, 5]])
     assert np.allclose(xyxy_to_xywh(xywh_to_xyxy(b[:1])), b[:1])

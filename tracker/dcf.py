@@ -20,13 +20,13 @@ The network behind :class:`tracker.network.Network` (PyTorch or onnxruntime; par
 all arrays fixed-shape, ``S`` the crop side, ``C`` the feature channels, ``M`` online models (``len(turns)`` for
 ``reencode``, else 1), ``T = len(turns)``:
 
-- ``search``: ``crops (scale_num, S, S, 3) uint8`` -> windowed unit-energy features ``(scale_num, C, S, S)``;
 - ``update``: ``crops (M, S, S, 3) uint8`` -> features ``(M, C, S, S)`` and their filter maps ``(M, 1, S, S)``
   (the FFT solve inside; :func:`models.dcf.filter_map`);
 - ``turn`` (``features`` method only): the online model ``(1, C, S, S)``, ``(1, 1, S, S)`` -> the model turned by
   each of ``turns``, ``(T, C, S, S)`` and ``(T, 1, S, S)``; the turns are constants of the graph;
-- ``respond``: search features, ``T`` template features and filter maps -> responses ``(T, scale_num, S, S)``
-  (FFTs inside; :func:`models.dcf.filter_responses`).
+- ``locate``: ``crops (scale_num, S, S, 3) uint8``, ``T`` template features and filter maps -> responses ``(T,
+  scale_num, S, S)``: the crops' windowed unit-energy features and the FFTs inside
+  (:func:`models.dcf.filter_responses`), so the search features never leave the network.
 
 The online model is two NumPy arrays (features and filter map, both real): blending and the geometry need no
 network library, so the tracker runs without PyTorch on the onnxruntime backend. The network's ``facts``:
@@ -77,7 +77,7 @@ class DCFConfig:
 #: ``features`` method takes the network's largest group order, as the Siamese trackers do)
 REENCODE_ORDER = 16
 #: the parts every DCF network has (``turn`` as well where the online model is turned by its features)
-DCF_PARTS = ("search", "update", "respond")
+DCF_PARTS = ("update", "locate")
 
 
 def _check(cfg: DCFConfig, where: str):
@@ -165,7 +165,7 @@ class DCFTracker(CropTracker):
             online += rate * fresh
 
     def turned(self) -> tuple:
-        """The online model as the ``respond`` part takes it: features ``(T, C, S, S)`` and filter maps ``(T, 1, S,
+        """The online model as the ``locate`` part takes it: features ``(T, C, S, S)`` and filter maps ``(T, 1, S,
         S)``, one per tried turn (the ``turn`` part's output, or the reencoded models themselves)."""
         if self.turn_part:
             return self.network.run("turn", self.feats, self.filters)
@@ -179,8 +179,7 @@ class DCFTracker(CropTracker):
         cfg, net = self.cfg, self.network
         sides = self.base_side * self.scale * self.scales.factors
         matrices = [self._matrix(self.center, side, self.angle) for side in sides]
-        (xf,) = net.run("search", self._crops(image, matrices))
-        maps = net.numpy(net.run("respond", xf, *self.turned())[0])  # (turns, scales, S, S)
+        maps = net.numpy(net.run("locate", self._crops(image, matrices), *self.turned())[0])  # (turns, scales, S, S)
         peaks = maps.reshape(len(self.turns), cfg.scale_num, -1).max(axis=-1) * self.scales.penalties
         turn_index, scale_id = np.unravel_index(int(np.argmax(peaks)), peaks.shape)
         best = maps[turn_index, scale_id]

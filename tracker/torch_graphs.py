@@ -4,7 +4,7 @@ ONNX, so both backends run the same computation. Each part takes and returns ten
 crops included: the layout conversion is part of the graph.
 
 A model kind is one entry in :data:`KINDS`: a function returning its :class:`TrackerGraphs`. The DCF kind has its
-own part names (``search``, ``update``, ``turn``, ``respond``; see tracker/dcf.py) and chains them differently
+own part names (``locate``, ``update``, ``turn``; see tracker/dcf.py) and chains them differently
 (:class:`DCFGraphs`). Its Fourier transforms are PyTorch's FFT under PyTorch and products with DFT matrices in
 the exported files (:mod:`models.dft` says why: onnxruntime's ``DFT`` operator is ~10x slower and, in float32,
 ~30x less accurate at the DCF's 95 px); the two agree to float32 rounding.
@@ -181,33 +181,35 @@ class _DCFTurn(nn.Module):
         return torch.cat(turned_feats), torch.cat(turned_filters)
 
 
-class _DCFRespond(nn.Module):
-    def __init__(self, dft):
-        super().__init__()
-        self.dft = dft
+class _DCFLocate(nn.Module):
+    """``(crops, template, filters) -> responses``: the search crops encoded and responded to in one graph, so
+    their features (``(scale_num, C, S, S)`` float32, 3.5 MB at the tracked size) never leave it; as two parts
+    they crossed from one onnxruntime session to the next through NumPy every frame."""
 
-    def forward(self, features, template, filters):
-        return (filter_responses(features, template, filters, self.dft),)
+    def __init__(self, model, dft):
+        super().__init__()
+        self.model, self.dft = model, dft
+
+    def forward(self, crops, template, filters):
+        return (filter_responses(self.model.search(to_network_input(crops)), template, filters, self.dft),)
 
 
 class DCFGraphs(TrackerGraphs):
     def examples(self, seed: int = 0) -> dict:
-        """Random crops through ``search`` and ``update``; ``turn`` fed the first online model and ``respond``
-        the search features with the (turned) online models, as the tracker chains them every frame."""
+        """Random crops through ``update``; ``turn`` fed the first online model and ``locate`` random search crops
+        with the (turned) online models, as the tracker chains them every frame."""
         gen = torch.Generator().manual_seed(seed)
         crops = {part: torch.randint(0, 256, shape, dtype=torch.uint8, generator=gen)
                  for part, shape in self.crop_shapes.items()}
         with torch.no_grad():
-            (x,) = self.parts["search"](crops["search"])
             model = self.parts["update"](crops["update"])
             if "turn" in self.parts:
                 turn_inputs = tuple(t[:1] for t in model)
                 model = self.parts["turn"](*turn_inputs)
-        out = {"search": (["crops"], (crops["search"],), ["features"]),
-               "update": (["crops"], (crops["update"],), ["template", "filters"])}
+        out = {"update": (["crops"], (crops["update"],), ["template", "filters"])}
         if "turn" in self.parts:
             out["turn"] = (["template", "filters"], turn_inputs, ["turned_template", "turned_filters"])
-        out["respond"] = (["features", "template", "filters"], (x, *model), list(self.head_outputs))
+        out["locate"] = (["crops", "template", "filters"], (crops["locate"], *model), list(self.head_outputs))
         return out
 
 
@@ -215,7 +217,7 @@ def _dcf(model, cfg, where, export) -> TrackerGraphs:
     rot = cfg.rotation
     method = rot.method if rot.enabled else None
     dft = MatrixDFT(int(model.crop_size)) if export else TORCH_FFT
-    parts = {"search": _Search(model), "update": _DCFUpdate(model, dft), "respond": _DCFRespond(dft)}
+    parts = {"update": _DCFUpdate(model, dft), "locate": _DCFLocate(model, dft)}
     order = 1
     if method == "features":
         rotator = TemplateRotator(model, rot, f"{where}.rotation")
@@ -228,7 +230,7 @@ def _dcf(model, cfg, where, export) -> TrackerGraphs:
     size = int(model.crop_size)
     return DCFGraphs(
         parts=parts,
-        crop_shapes={"search": (cfg.scale_num, size, size, 3),
+        crop_shapes={"locate": (cfg.scale_num, size, size, 3),
                      "update": (len(turns) if method == "reencode" else 1, size, size, 3)},
         head_outputs=["response"],
         facts={"kind": "dcf", "total_stride": 1, "crop_size": size, "rotation_order": order, "turns": turns,

@@ -64,16 +64,20 @@ def test_export_writes_checked_files_with_the_documented_fixed_shapes(tiny):
         spec = manifest["parts"]
         assert list(spec) == parts
         models = 1 if method == "features" else 3  # reencode: one online model per tried turn
-        assert [o["shape"] for o in spec["update"]["outputs"]] == [[models, 8, 31, 31], [models, 1, 31, 31]]
+        # the online models as spectra (31 x 16 bins), real and imaginary parts
+        assert [(o["name"], o["shape"]) for o in spec["update"]["outputs"]] == [
+            ("template_re", [models, 8, 31, 16]), ("template_im", [models, 8, 31, 16]),
+            ("filters_re", [models, 1, 31, 16]), ("filters_im", [models, 1, 31, 16])]
         # the search crops go in with the (turned) online models, the responses come out: no features between
-        assert spec["locate"]["inputs"] == [{"name": "crops", "shape": [3, 31, 31, 3], "dtype": "uint8"},
-                                            {"name": "template", "shape": [3, 8, 31, 31], "dtype": "float32"},
-                                            {"name": "filters", "shape": [3, 1, 31, 31], "dtype": "float32"}]
+        assert [(i["name"], i["shape"]) for i in spec["locate"]["inputs"]] == [
+            ("crops", [3, 31, 31, 3]), ("template_re", [3, 8, 31, 16]), ("template_im", [3, 8, 31, 16]),
+            ("filters_re", [3, 1, 31, 16]), ("filters_im", [3, 1, 31, 16])]
         assert spec["locate"]["outputs"] == [{"name": "response", "shape": [3, 3, 31, 31], "dtype": "float32"}]
         ops = [n.op_type for n in onnx.load(str(folder / "locate.onnx")).graph.node]
-        # the transforms are products with DFT matrices (models/dft.py), not onnxruntime's slow float32 DFT:
-        # 6 per forward transform of the 3 inputs, 6 per inverse of each of the 3 turns' products
-        assert "DFT" not in ops and ops.count("MatMul") >= 6 * 3 + 6 * 3
+        # the transforms are products with DFT matrices (models/dft.py), not onnxruntime's slow float32 DFT: 6
+        # for the forward transform of the search features, 6 per inverse of each of the 3 turns' products, and
+        # none for the online models, which come in as spectra
+        assert "DFT" not in ops and ops.count("MatMul") == 6 + 6 * 3
         assert "Conv" in ops  # the backbone on the search crops is in the same graph
         for part, s in spec.items():
             path = folder / s["file"]

@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 
 from core.errors import TrackingError
-from models.dcf import TORCH_FFT, filter_map, filter_responses
+from models.dcf import TORCH_FFT, filter_responses, model_spectra
 from models.dft import MatrixDFT
 from models.equivariance.actions import resample, rotation_scale_matrix
 from models.preprocess import to_network_input
@@ -152,8 +152,13 @@ def _siamrpn(model, cfg, where, export) -> TrackerGraphs:
                     {"anchor_num": int(model.anchor_num)})
 
 
+def _parts(*spectra) -> tuple:
+    """Spectra as the DCF parts pass them: the real and imaginary parts of each, in turn."""
+    return tuple(part for z in spectra for part in (z.real, z.imag))
+
+
 class _DCFUpdate(nn.Module):
-    """``crops -> (features, filter maps)``: what the online model blends, solved in one graph."""
+    """``crops -> spectra of (features, filters)``: what the online model blends, solved in one graph."""
 
     def __init__(self, model, dft):
         super().__init__()
@@ -162,36 +167,46 @@ class _DCFUpdate(nn.Module):
 
     def forward(self, crops):
         feats = self.model.template(to_network_input(crops))
-        return feats, filter_map(feats, self.label_hat, self.model.lam, self.dft)
+        return _parts(*model_spectra(feats, self.label_hat, self.model.lam, self.dft))
 
 
 class _DCFTurn(nn.Module):
-    """The online model ``(1, C, S, S)``, ``(1, 1, S, S)`` turned by each of ``turns`` steps, stacked on the batch
-    axis: features by the rotator (spatial turn and channel roll), filter maps by the spatial turn alone."""
+    """The online model's spectra (``(1, C, S, S//2+1)`` and ``(1, 1, S, S//2+1)``, real and imaginary parts)
+    turned by each of ``turns`` steps, stacked on the batch axis: back to maps, the features turned by the rotator
+    (spatial turn and channel roll) and the filter map by the spatial turn alone, and transformed again (turn 0
+    passes through)."""
 
-    def __init__(self, rotator, turns):
+    def __init__(self, rotator, turns, dft):
         super().__init__()
-        self.rotator, self.turns = rotator, list(turns)
+        self.rotator, self.turns, self.dft = rotator, list(turns), dft
 
-    def forward(self, feats, filters):
-        order = self.rotator.steps.order
-        turned_feats = [feats if t == 0 else self.rotator.rotate([feats], t % order)[0] for t in self.turns]
-        turned_filters = [filters if t == 0 else self.rotator.group.transform(filters, t % order)
-                          for t in self.turns]
-        return torch.cat(turned_feats), torch.cat(turned_filters)
+    def forward(self, feats_re, feats_im, filters_re, filters_im):
+        order, dft = self.rotator.steps.order, self.dft
+        feats_hat, filters_hat = dft.complex(feats_re, feats_im), dft.complex(filters_re, filters_im)
+        feats, filters = dft.irfft2(feats_hat), dft.irfft2(filters_hat)
+        turned = [_parts(feats_hat, filters_hat) if t == 0 else
+                  _parts(dft.rfft2(self.rotator.rotate([feats], t % order)[0]),
+                         dft.rfft2(self.rotator.group.transform(filters, t % order))) for t in self.turns]
+        return tuple(torch.cat(part) for part in zip(*turned))
 
 
 class _DCFLocate(nn.Module):
-    """``(crops, template, filters) -> responses``: the search crops encoded and responded to in one graph, so
-    their features (``(scale_num, C, S, S)`` float32, 3.5 MB at the tracked size) never leave it; as two parts
+    """``(crops, online models' spectra) -> responses``: the search crops encoded and responded to in one graph,
+    so their features (``(scale_num, C, S, S)`` float32, 3.5 MB at the tracked size) never leave it; as two parts
     they crossed from one onnxruntime session to the next through NumPy every frame."""
 
     def __init__(self, model, dft):
         super().__init__()
         self.model, self.dft = model, dft
 
-    def forward(self, crops, template, filters):
-        return (filter_responses(self.model.search(to_network_input(crops)), template, filters, self.dft),)
+    def forward(self, crops, feats_re, feats_im, filters_re, filters_im):
+        feats_hat, filters_hat = self.dft.complex(feats_re, feats_im), self.dft.complex(filters_re, filters_im)
+        return (filter_responses(self.model.search(to_network_input(crops)), feats_hat, filters_hat, self.dft),)
+
+
+#: the online model as the DCF parts pass it: the spectra of the template features and of the filter, each as its
+#: real and imaginary parts
+MODEL_NAMES = ("template_re", "template_im", "filters_re", "filters_im")
 
 
 class DCFGraphs(TrackerGraphs):
@@ -206,10 +221,10 @@ class DCFGraphs(TrackerGraphs):
             if "turn" in self.parts:
                 turn_inputs = tuple(t[:1] for t in model)
                 model = self.parts["turn"](*turn_inputs)
-        out = {"update": (["crops"], (crops["update"],), ["template", "filters"])}
+        out = {"update": (["crops"], (crops["update"],), list(MODEL_NAMES))}
         if "turn" in self.parts:
-            out["turn"] = (["template", "filters"], turn_inputs, ["turned_template", "turned_filters"])
-        out["locate"] = (["crops", "template", "filters"], (crops["locate"], *model), list(self.head_outputs))
+            out["turn"] = (list(MODEL_NAMES), turn_inputs, [f"turned_{n}" for n in MODEL_NAMES])
+        out["locate"] = (["crops", *MODEL_NAMES], (crops["locate"], *model), list(self.head_outputs))
         return out
 
 
@@ -226,7 +241,7 @@ def _dcf(model, cfg, where, export) -> TrackerGraphs:
         order = int(rot.order or REENCODE_ORDER)
     turns = search_turns(order, rot.window) if method else [0]
     if method == "features":
-        parts["turn"] = _DCFTurn(rotator, turns)
+        parts["turn"] = _DCFTurn(rotator, turns, dft)
     size = int(model.crop_size)
     return DCFGraphs(
         parts=parts,

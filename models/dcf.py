@@ -54,21 +54,23 @@ def filter_response(xf_hat: torch.Tensor, zf_hat: torch.Tensor, alpha_hat: torch
     return torch.fft.irfft2(cross * alpha_hat, s=size, dim=(-2, -1))
 
 
-def filter_map(feats: torch.Tensor, label_hat, lam: float, dft=TORCH_FFT) -> torch.Tensor:
-    """The filter ``alpha`` of each sample of ``feats (B, C, S, S)`` as a real map ``(B, 1, S, S)``: the inverse
-    transform of :func:`solve_filter`, ``dft`` one of :mod:`models.dft`'s transforms and ``label_hat`` the label's
-    spectrum in its form. Why a map, not the spectrum: the online tracker blends filters linearly and turns them
-    spatially (both commute with the DFT), and a real map needs no complex arrays outside the network."""
-    return dft.irfft2(solve_filter(dft.rfft2(feats), label_hat, lam))
+def model_spectra(feats: torch.Tensor, label_hat, lam: float, dft=TORCH_FFT) -> tuple:
+    """The spectra ``(z^, alpha^)`` of template features ``feats (B, C, S, S)`` and of their filter (``(B, C, S,
+    S//2+1)`` and ``(B, 1, S, S//2+1)``), ``dft`` one of :mod:`models.dft`'s transforms and ``label_hat`` the
+    label's spectrum in its form. Why spectra: the online tracker blends its model linearly, which commutes with
+    the DFT, so it can keep the spectra and each frame's responses transform only the search features."""
+    zf_hat = dft.rfft2(feats)
+    return zf_hat, solve_filter(zf_hat, label_hat, lam)
 
 
-def filter_responses(xf: torch.Tensor, zf: torch.Tensor, alpha: torch.Tensor, dft=TORCH_FFT) -> torch.Tensor:
-    """Every search sample against every online model: search features ``(B, C, S, S)``, template features
-    ``(T, C, S, S)`` and filter maps ``(T, 1, S, S)`` -> responses ``(T, B, S, S)`` (:func:`filter_response` for
-    each pair; ``dft`` as in :func:`filter_map`). One product per model: a broadcast over all pairs at once makes
-    temporaries ``T`` times larger and ran several times slower."""
-    x, z, a = dft.rfft2(xf), dft.rfft2(zf), dft.rfft2(alpha)
-    return torch.stack([dft.irfft2((x * z[t:t + 1].conj()).sum(dim=1) * a[t]) for t in range(zf.shape[0])])
+def filter_responses(xf: torch.Tensor, zf_hat, alpha_hat, dft=TORCH_FFT) -> torch.Tensor:
+    """Every search sample against every online model: search features ``(B, C, S, S)`` and ``T`` models' spectra
+    (:func:`model_spectra`) -> responses ``(T, B, S, S)`` (:func:`filter_response` for each pair; ``dft`` as in
+    :func:`model_spectra`). One product per model: a broadcast over all pairs at once makes temporaries ``T``
+    times larger and ran several times slower."""
+    x = dft.rfft2(xf)
+    return torch.stack([dft.irfft2((x * zf_hat[t:t + 1].conj()).sum(dim=1) * alpha_hat[t])
+                        for t in range(zf_hat.real.shape[0])])
 
 
 class DCFNet(SiameseNet):

@@ -1,7 +1,7 @@
 """Two-dimensional real DFTs of ``S x S`` maps of odd side ``S``, two ways: PyTorch's FFT (complex spectra), and
 matrix products with constant DFT matrices (spectra as :class:`Pair` of real tensors) for the exported ONNX
 graphs. Code written against the common subset (``*``, ``/`` by a real tensor, ``conj``, ``sum``, indexing,
-``real``/``imag``) runs with either.
+``real``/``imag``, and the transform's ``complex`` to build one from its parts) runs with either.
 
 Why two: a DCF tracker's network transforms some 130-200 maps of 95 x 95 per frame. onnxruntime's ``DFT`` operator
 (what the exporter makes of ``torch.fft``) ran ~10x slower than PyTorch's FFT on such maps and, in float32, ~30x
@@ -47,6 +47,10 @@ class TorchFFT:
     def irfft2(self, spectrum: torch.Tensor) -> torch.Tensor:
         return torch.fft.irfft2(spectrum, s=(spectrum.shape[-2], 2 * spectrum.shape[-1] - 1), dim=(-2, -1))
 
+    def complex(self, real: torch.Tensor, imag: torch.Tensor) -> torch.Tensor:
+        """A spectrum from its parts (spectra cross between the network's parts as real and imaginary arrays)."""
+        return torch.complex(real, imag)
+
 
 class MatrixDFT:
     """The same transforms as :class:`TorchFFT` for ``S x S`` maps of odd side ``S`` (no Nyquist bin), as products
@@ -71,6 +75,9 @@ class MatrixDFT:
         re, im = x @ self.cos_half, -(x @ self.sin_half)  # along the last axis: (..., S, S//2+1)
         # along the rows: multiply by exp(-2 pi i m h / S) from the left
         return Pair(self.cos @ re + self.sin @ im, self.cos @ im - self.sin @ re)
+
+    def complex(self, real: torch.Tensor, imag: torch.Tensor) -> Pair:
+        return Pair(real, imag)
 
     def irfft2(self, spectrum: Pair) -> torch.Tensor:
         # rows back with exp(+2 pi i m h / S) / S, then the half axis to real values

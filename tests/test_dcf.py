@@ -78,7 +78,7 @@ def test_features_turn_equals_reencoding_the_turned_patch_on_an_equivariant_netw
     by_features.init(image, box)
     by_reencoding.init(image, box)
     turned = _spectra(by_features, *by_features.turned())  # the upright online model turned by the turn part
-    reencoded = _spectra(by_reencoding, by_reencoding.feats, by_reencoding.filters)  # one model per turned patch
+    reencoded = _spectra(by_reencoding, *by_reencoding.models)  # one model per turned patch
     for turn in (-1, 1):
         (zf_hat, alpha_hat), (direct_zf_hat, direct_alpha_hat) = (
             (z[t.turns.index(turn)], a[t.turns.index(turn)])
@@ -91,15 +91,16 @@ def test_features_turn_equals_reencoding_the_turned_patch_on_an_equivariant_netw
     a.init(image, box)
     b.init(image, box)
     turned_zf_hat = _spectra(a, *a.turned())[0][a.turns.index(1)]
-    reencoded_zf_hat = _spectra(b, b.feats, b.filters)[0][b.turns.index(1)]
+    reencoded_zf_hat = _spectra(b, *b.models)[0][b.turns.index(1)]
     assert not torch.allclose(turned_zf_hat, reencoded_zf_hat, atol=1e-2)
 
 
-def _spectra(tracker, feats, filters) -> tuple:
-    """(feature spectra, filter spectra alpha^) of an online model: the tracker's NumPy arrays or the outputs of
-    its network's turn part."""
-    return tuple(spectrum(torch.from_numpy(v if isinstance(v, np.ndarray) else tracker.network.numpy(v)))
-                 for v in (feats, filters))
+def _spectra(tracker, *parts) -> tuple:
+    """(feature spectra, filter spectra alpha^) of online models given as the DCF parts pass them (real and
+    imaginary parts): the tracker's NumPy arrays or the outputs of its network's turn part."""
+    re_feats, im_feats, re_filters, im_filters = (
+        torch.from_numpy(v if isinstance(v, np.ndarray) else tracker.network.numpy(v)) for v in parts)
+    return torch.complex(re_feats, im_feats), torch.complex(re_filters, im_filters)
 
 
 def test_rotation_search_follows_a_turning_target():

@@ -56,8 +56,7 @@ def tiny(tmp_path_factory):
 def test_export_writes_checked_files_with_the_documented_fixed_shapes(tiny):
     import onnxruntime as ort
 
-    for method, parts in (("features", ["search", "update", "turn", "respond"]),
-                          ("reencode", ["search", "update", "respond"])):
+    for method, parts in (("features", ["update", "turn", "locate"]), ("reencode", ["update", "locate"])):
         folder = tiny[method][2]
         manifest = json.loads((folder / MANIFEST).read_text())
         assert manifest["facts"] == {"kind": "dcf", "total_stride": 1, "crop_size": 31, "rotation_order": 4,
@@ -65,14 +64,21 @@ def test_export_writes_checked_files_with_the_documented_fixed_shapes(tiny):
         spec = manifest["parts"]
         assert list(spec) == parts
         models = 1 if method == "features" else 3  # reencode: one online model per tried turn
-        assert spec["search"]["inputs"] == [{"name": "crops", "shape": [3, 31, 31, 3], "dtype": "uint8"}]
-        assert spec["search"]["outputs"] == [{"name": "features", "shape": [3, 8, 31, 31], "dtype": "float32"}]
-        assert [o["shape"] for o in spec["update"]["outputs"]] == [[models, 8, 31, 31], [models, 1, 31, 31]]
-        assert spec["respond"]["outputs"] == [{"name": "response", "shape": [3, 3, 31, 31], "dtype": "float32"}]
-        ops = [n.op_type for n in onnx.load(str(folder / "respond.onnx")).graph.node]
-        # the transforms are products with DFT matrices (models/dft.py), not onnxruntime's slow float32 DFT:
-        # 6 per forward transform of the 3 inputs, 6 per inverse of each of the 3 turns' products
-        assert "DFT" not in ops and ops.count("MatMul") >= 6 * 3 + 6 * 3
+        # the online models as spectra (31 x 16 bins), real and imaginary parts
+        assert [(o["name"], o["shape"]) for o in spec["update"]["outputs"]] == [
+            ("template_re", [models, 8, 31, 16]), ("template_im", [models, 8, 31, 16]),
+            ("filters_re", [models, 1, 31, 16]), ("filters_im", [models, 1, 31, 16])]
+        # the search crops go in with the (turned) online models, the responses come out: no features between
+        assert [(i["name"], i["shape"]) for i in spec["locate"]["inputs"]] == [
+            ("crops", [3, 31, 31, 3]), ("template_re", [3, 8, 31, 16]), ("template_im", [3, 8, 31, 16]),
+            ("filters_re", [3, 1, 31, 16]), ("filters_im", [3, 1, 31, 16])]
+        assert spec["locate"]["outputs"] == [{"name": "response", "shape": [3, 3, 31, 31], "dtype": "float32"}]
+        ops = [n.op_type for n in onnx.load(str(folder / "locate.onnx")).graph.node]
+        # the transforms are products with DFT matrices (models/dft.py), not onnxruntime's slow float32 DFT: 6
+        # for the forward transform of the search features, 6 per inverse of each of the 3 turns' products, and
+        # none for the online models, which come in as spectra
+        assert "DFT" not in ops and ops.count("MatMul") == 6 + 6 * 3
+        assert "Conv" in ops  # the backbone on the search crops is in the same graph
         for part, s in spec.items():
             path = folder / s["file"]
             onnx.checker.check_model(str(path), full_check=True)
@@ -87,18 +93,17 @@ def _relative(torch_net, a, b) -> float:
 
 def _parts_agree(torch_tracker, onnx_tracker, search_crops, update_crops) -> dict:
     """Largest difference of every part's outputs relative to their scale, each backend fed its own outputs
-    (as the tracker chains them); the responses also fed the same (PyTorch's) inputs."""
+    (as the tracker chains them); the responses also fed the same (PyTorch's) online model."""
     tn, on = torch_tracker.network, onnx_tracker.network
     out = {}
-    xt, xo = tn.run("search", search_crops), on.run("search", search_crops)
     mt, mo = tn.run("update", update_crops), on.run("update", update_crops)
-    out["search"], out["update"] = _relative(tn, xt, xo), _relative(tn, mt, mo)
+    out["update"] = _relative(tn, mt, mo)
     if "turn" in torch_tracker.required_parts(tn.facts):
         mt, mo = tn.run("turn", *(v[:1] for v in mt)), on.run("turn", *(v[:1] for v in mo))
         out["turn"] = _relative(tn, mt, mo)
-    rt, ro = tn.run("respond", *xt, *mt), on.run("respond", *xo, *mo)
-    same = on.run("respond", *(tn.numpy(v) for v in (*xt, *mt)))
-    out["respond"], out["respond, same inputs"] = _relative(tn, rt, ro), _relative(tn, rt, same)
+    rt, ro = tn.run("locate", search_crops, *mt), on.run("locate", search_crops, *mo)
+    same = on.run("locate", search_crops, *(tn.numpy(v) for v in mt))
+    out["locate"], out["locate, same model"] = _relative(tn, rt, ro), _relative(tn, rt, same)
     assert np.ptp(tn.numpy(rt[0])) > 0.05  # a real response, not a flat map
     return out
 
@@ -112,7 +117,7 @@ def test_both_backends_agree_on_random_crops(tiny, method):
     search = rng.integers(0, 256, (3, 31, 31, 3), dtype=np.uint8)
     update = rng.integers(0, 256, (len(torch_tracker.update_turns), 31, 31, 3), dtype=np.uint8)
     errors = _parts_agree(torch_tracker, onnx_tracker, search, update)
-    assert len(errors) == (5 if method == "features" else 4)
+    assert len(errors) == (4 if method == "features" else 3)
     assert max(errors.values()) < 1e-4, errors
 
 

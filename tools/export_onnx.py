@@ -5,7 +5,7 @@
     python tools/test_tracker.py --builtin --tracker exports/siamfc_ien --backend onnxruntime --threads 2
 
 Writes one file per part the tracker calls (Siamese: ``template``, ``search``, ``head``, see tracker/network.py;
-DCF: ``search``, ``update``, ``respond`` and, for rotation search by features, ``turn``, see tracker/dcf.py): uint8
+DCF: ``update``, ``locate`` and, for rotation search by features, ``turn``, see tracker/dcf.py): uint8
 BGR crops in, features and scores out, fixed shapes) and ``tracker.json`` (the
 tracker config they were exported for, the network facts and every input/output name, shape and dtype; format:
 tracker/onnx_network.py). Every file passes ``onnx.checker``; the largest difference between onnxruntime and

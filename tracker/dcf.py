@@ -18,20 +18,22 @@ turn the filter (``rotation.method``):
 
 The network behind :class:`tracker.network.Network` (PyTorch or onnxruntime; parts in tracker/torch_graphs.py),
 all arrays fixed-shape, ``S`` the crop side, ``C`` the feature channels, ``M`` online models (``len(turns)`` for
-``reencode``, else 1), ``T = len(turns)``:
+``reencode``, else 1), ``T = len(turns)``; an online model is four arrays, the spectra of its template features
+``(M, C, S, H)`` and of its filter ``(M, 1, S, H)`` (``H = S // 2 + 1``, :func:`models.dcf.model_spectra`), each
+as its real and imaginary part:
 
-- ``search``: ``crops (scale_num, S, S, 3) uint8`` -> windowed unit-energy features ``(scale_num, C, S, S)``;
-- ``update``: ``crops (M, S, S, 3) uint8`` -> features ``(M, C, S, S)`` and their filter maps ``(M, 1, S, S)``
-  (the FFT solve inside; :func:`models.dcf.filter_map`);
-- ``turn`` (``features`` method only): the online model ``(1, C, S, S)``, ``(1, 1, S, S)`` -> the model turned by
-  each of ``turns``, ``(T, C, S, S)`` and ``(T, 1, S, S)``; the turns are constants of the graph;
-- ``respond``: search features, ``T`` template features and filter maps -> responses ``(T, scale_num, S, S)``
-  (FFTs inside; :func:`models.dcf.filter_responses`).
+- ``update``: ``crops (M, S, S, 3) uint8`` -> the online model(s) those patches give (the FFT solve inside);
+- ``turn`` (``features`` method only): the online model (``M = 1``) -> the model turned by each of ``turns``
+  (``T`` models); the turns are constants of the graph;
+- ``locate``: ``crops (scale_num, S, S, 3) uint8`` and ``T`` online models -> responses ``(T, scale_num, S, S)``:
+  the crops' windowed unit-energy features and the FFTs inside (:func:`models.dcf.filter_responses`), so the
+  search features never leave the network.
 
-The online model is two NumPy arrays (features and filter map, both real): blending and the geometry need no
-network library, so the tracker runs without PyTorch on the onnxruntime backend. The network's ``facts``:
-``crop_size``, ``rotation_order`` (1 without rotation search), ``turns`` (steps tried each frame, 0 first) and
-``turned_by`` (``features``, ``reencode`` or None).
+Why spectra: blending is linear and so is the DFT, so blending spectra is blending the maps, and each frame then
+transforms the search features only, not the online model as well. The online model lives in NumPy arrays:
+blending and the geometry need no network library, so the tracker runs without PyTorch on the onnxruntime
+backend. The network's ``facts``: ``crop_size``, ``rotation_order`` (1 without rotation search), ``turns`` (steps
+tried each frame, 0 first) and ``turned_by`` (``features``, ``reencode`` or None).
 """
 from dataclasses import dataclass, field
 from typing import Optional
@@ -77,7 +79,7 @@ class DCFConfig:
 #: ``features`` method takes the network's largest group order, as the Siamese trackers do)
 REENCODE_ORDER = 16
 #: the parts every DCF network has (``turn`` as well where the online model is turned by its features)
-DCF_PARTS = ("search", "update", "respond")
+DCF_PARTS = ("update", "locate")
 
 
 def _check(cfg: DCFConfig, where: str):
@@ -150,26 +152,26 @@ class DCFTracker(CropTracker):
         self._update_models(image, rate=None)
 
     def _update_models(self, image, rate: Optional[float]):
-        """Fit the filter(s) on the patch(es) at the current state and blend them into the online model(s) ``feats
-        (M, C, S, S)``, ``filters (M, 1, S, S)`` (``rate`` None: start them)."""
+        """Fit the filter(s) on the patch(es) at the current state and blend them into the online model(s)
+        ``self.models`` (the four arrays of the module docstring; ``rate`` None: start them)."""
         # the patch for turn t shows the target turned by +t steps (cropped as if it stood at angle - t steps)
         side = self.base_side * self.scale
         crops = self._crops(image, [self._matrix(self.center, side, self.angle - self._step_angle(t))
                                     for t in self.update_turns])
-        feats, filters = (self.network.numpy(v) for v in self.network.run("update", crops))
+        fresh = [self.network.numpy(v) for v in self.network.run("update", crops)]
         if rate is None:
-            self.feats, self.filters = feats.copy(), filters.copy()  # owned: blended in place from now on
+            self.models = [v.copy() for v in fresh]  # owned: blended in place from now on
             return
-        for online, fresh in ((self.feats, feats), (self.filters, filters)):
+        for online, new in zip(self.models, fresh):
             online *= 1 - rate
-            online += rate * fresh
+            online += rate * new
 
     def turned(self) -> tuple:
-        """The online model as the ``respond`` part takes it: features ``(T, C, S, S)`` and filter maps ``(T, 1, S,
-        S)``, one per tried turn (the ``turn`` part's output, or the reencoded models themselves)."""
+        """The online model(s) as the ``locate`` part takes them, one per tried turn (the ``turn`` part's output,
+        or the reencoded models themselves)."""
         if self.turn_part:
-            return self.network.run("turn", self.feats, self.filters)
-        return self.feats, self.filters
+            return self.network.run("turn", *self.models)
+        return tuple(self.models)
 
     @property
     def size(self) -> np.ndarray:
@@ -179,8 +181,7 @@ class DCFTracker(CropTracker):
         cfg, net = self.cfg, self.network
         sides = self.base_side * self.scale * self.scales.factors
         matrices = [self._matrix(self.center, side, self.angle) for side in sides]
-        (xf,) = net.run("search", self._crops(image, matrices))
-        maps = net.numpy(net.run("respond", xf, *self.turned())[0])  # (turns, scales, S, S)
+        maps = net.numpy(net.run("locate", self._crops(image, matrices), *self.turned())[0])  # (turns, scales, S, S)
         peaks = maps.reshape(len(self.turns), cfg.scale_num, -1).max(axis=-1) * self.scales.penalties
         turn_index, scale_id = np.unravel_index(int(np.argmax(peaks)), peaks.shape)
         best = maps[turn_index, scale_id]

@@ -1,8 +1,8 @@
 """The onnxruntime backend: a tracker from the folder tools/export_onnx.py writes, run without PyTorch.
 
 The folder holds one ONNX file per part of :mod:`tracker.network` (the parts the kind's tracker class lists in
-``required_parts``; a SiamFC example below, a DCF export has ``search``, ``update``, ``respond`` and maybe
-``turn``) and ``tracker.json``::
+``required_parts``; a SiamFC example below, a DCF export has ``update``, ``locate`` and maybe ``turn``) and
+``tracker.json``::
 
     {"format": "ientrack-onnx/1", "name": "siamfc_ien",
      "facts": {"kind": "siamfc", "total_stride": 8, "rotation_order": 1},

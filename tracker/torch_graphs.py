@@ -4,7 +4,7 @@ ONNX, so both backends run the same computation. Each part takes and returns ten
 crops included: the layout conversion is part of the graph.
 
 A model kind is one entry in :data:`KINDS`: a function returning its :class:`TrackerGraphs`. The DCF kind has its
-own part names (``search``, ``update``, ``turn``, ``respond``; see tracker/dcf.py) and chains them differently
+own part names (``locate``, ``update``, ``turn``; see tracker/dcf.py) and chains them differently
 (:class:`DCFGraphs`). Its Fourier transforms are PyTorch's FFT under PyTorch and products with DFT matrices in
 the exported files (:mod:`models.dft` says why: onnxruntime's ``DFT`` operator is ~10x slower and, in float32,
 ~30x less accurate at the DCF's 95 px); the two agree to float32 rounding.
@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 
 from core.errors import TrackingError
-from models.dcf import TORCH_FFT, filter_map, filter_responses
+from models.dcf import TORCH_FFT, filter_responses, model_spectra
 from models.dft import MatrixDFT
 from models.equivariance.actions import resample, rotation_scale_matrix
 from models.preprocess import to_network_input
@@ -152,8 +152,13 @@ def _siamrpn(model, cfg, where, export) -> TrackerGraphs:
                     {"anchor_num": int(model.anchor_num)})
 
 
+def _parts(*spectra) -> tuple:
+    """Spectra as the DCF parts pass them: the real and imaginary parts of each, in turn."""
+    return tuple(part for z in spectra for part in (z.real, z.imag))
+
+
 class _DCFUpdate(nn.Module):
-    """``crops -> (features, filter maps)``: what the online model blends, solved in one graph."""
+    """``crops -> spectra of (features, filters)``: what the online model blends, solved in one graph."""
 
     def __init__(self, model, dft):
         super().__init__()
@@ -162,52 +167,64 @@ class _DCFUpdate(nn.Module):
 
     def forward(self, crops):
         feats = self.model.template(to_network_input(crops))
-        return feats, filter_map(feats, self.label_hat, self.model.lam, self.dft)
+        return _parts(*model_spectra(feats, self.label_hat, self.model.lam, self.dft))
 
 
 class _DCFTurn(nn.Module):
-    """The online model ``(1, C, S, S)``, ``(1, 1, S, S)`` turned by each of ``turns`` steps, stacked on the batch
-    axis: features by the rotator (spatial turn and channel roll), filter maps by the spatial turn alone."""
+    """The online model's spectra (``(1, C, S, S//2+1)`` and ``(1, 1, S, S//2+1)``, real and imaginary parts)
+    turned by each of ``turns`` steps, stacked on the batch axis: back to maps, the features turned by the rotator
+    (spatial turn and channel roll) and the filter map by the spatial turn alone, and transformed again (turn 0
+    passes through)."""
 
-    def __init__(self, rotator, turns):
+    def __init__(self, rotator, turns, dft):
         super().__init__()
-        self.rotator, self.turns = rotator, list(turns)
+        self.rotator, self.turns, self.dft = rotator, list(turns), dft
 
-    def forward(self, feats, filters):
-        order = self.rotator.steps.order
-        turned_feats = [feats if t == 0 else self.rotator.rotate([feats], t % order)[0] for t in self.turns]
-        turned_filters = [filters if t == 0 else self.rotator.group.transform(filters, t % order)
-                          for t in self.turns]
-        return torch.cat(turned_feats), torch.cat(turned_filters)
+    def forward(self, feats_re, feats_im, filters_re, filters_im):
+        order, dft = self.rotator.steps.order, self.dft
+        feats_hat, filters_hat = dft.complex(feats_re, feats_im), dft.complex(filters_re, filters_im)
+        feats, filters = dft.irfft2(feats_hat), dft.irfft2(filters_hat)
+        turned = [_parts(feats_hat, filters_hat) if t == 0 else
+                  _parts(dft.rfft2(self.rotator.rotate([feats], t % order)[0]),
+                         dft.rfft2(self.rotator.group.transform(filters, t % order))) for t in self.turns]
+        return tuple(torch.cat(part) for part in zip(*turned))
 
 
-class _DCFRespond(nn.Module):
-    def __init__(self, dft):
+class _DCFLocate(nn.Module):
+    """``(crops, online models' spectra) -> responses``: the search crops encoded and responded to in one graph,
+    so their features (``(scale_num, C, S, S)`` float32, 3.5 MB at the tracked size) never leave it; as two parts
+    they crossed from one onnxruntime session to the next through NumPy every frame."""
+
+    def __init__(self, model, dft):
         super().__init__()
-        self.dft = dft
+        self.model, self.dft = model, dft
 
-    def forward(self, features, template, filters):
-        return (filter_responses(features, template, filters, self.dft),)
+    def forward(self, crops, feats_re, feats_im, filters_re, filters_im):
+        feats_hat, filters_hat = self.dft.complex(feats_re, feats_im), self.dft.complex(filters_re, filters_im)
+        return (filter_responses(self.model.search(to_network_input(crops)), feats_hat, filters_hat, self.dft),)
+
+
+#: the online model as the DCF parts pass it: the spectra of the template features and of the filter, each as its
+#: real and imaginary parts
+MODEL_NAMES = ("template_re", "template_im", "filters_re", "filters_im")
 
 
 class DCFGraphs(TrackerGraphs):
     def examples(self, seed: int = 0) -> dict:
-        """Random crops through ``search`` and ``update``; ``turn`` fed the first online model and ``respond``
-        the search features with the (turned) online models, as the tracker chains them every frame."""
+        """Random crops through ``update``; ``turn`` fed the first online model and ``locate`` random search crops
+        with the (turned) online models, as the tracker chains them every frame."""
         gen = torch.Generator().manual_seed(seed)
         crops = {part: torch.randint(0, 256, shape, dtype=torch.uint8, generator=gen)
                  for part, shape in self.crop_shapes.items()}
         with torch.no_grad():
-            (x,) = self.parts["search"](crops["search"])
             model = self.parts["update"](crops["update"])
             if "turn" in self.parts:
                 turn_inputs = tuple(t[:1] for t in model)
                 model = self.parts["turn"](*turn_inputs)
-        out = {"search": (["crops"], (crops["search"],), ["features"]),
-               "update": (["crops"], (crops["update"],), ["template", "filters"])}
+        out = {"update": (["crops"], (crops["update"],), list(MODEL_NAMES))}
         if "turn" in self.parts:
-            out["turn"] = (["template", "filters"], turn_inputs, ["turned_template", "turned_filters"])
-        out["respond"] = (["features", "template", "filters"], (x, *model), list(self.head_outputs))
+            out["turn"] = (list(MODEL_NAMES), turn_inputs, [f"turned_{n}" for n in MODEL_NAMES])
+        out["locate"] = (["crops", *MODEL_NAMES], (crops["locate"], *model), list(self.head_outputs))
         return out
 
 
@@ -215,7 +232,7 @@ def _dcf(model, cfg, where, export) -> TrackerGraphs:
     rot = cfg.rotation
     method = rot.method if rot.enabled else None
     dft = MatrixDFT(int(model.crop_size)) if export else TORCH_FFT
-    parts = {"search": _Search(model), "update": _DCFUpdate(model, dft), "respond": _DCFRespond(dft)}
+    parts = {"update": _DCFUpdate(model, dft), "locate": _DCFLocate(model, dft)}
     order = 1
     if method == "features":
         rotator = TemplateRotator(model, rot, f"{where}.rotation")
@@ -224,11 +241,11 @@ def _dcf(model, cfg, where, export) -> TrackerGraphs:
         order = int(rot.order or REENCODE_ORDER)
     turns = search_turns(order, rot.window) if method else [0]
     if method == "features":
-        parts["turn"] = _DCFTurn(rotator, turns)
+        parts["turn"] = _DCFTurn(rotator, turns, dft)
     size = int(model.crop_size)
     return DCFGraphs(
         parts=parts,
-        crop_shapes={"search": (cfg.scale_num, size, size, 3),
+        crop_shapes={"locate": (cfg.scale_num, size, size, 3),
                      "update": (len(turns) if method == "reencode" else 1, size, size, 3)},
         head_outputs=["response"],
         facts={"kind": "dcf", "total_stride": 1, "crop_size": size, "rotation_order": order, "turns": turns,

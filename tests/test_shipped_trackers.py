@@ -14,7 +14,8 @@ from models.weights import read_state_dict
 from tracker.builder import build_from_config
 from tracker.registry import REPO_ROOT, TRACKERS, build_tracker
 
-SHIPPED = ("siamfc_ien", "siamfc_base", "siamfc_rotaug", "siamfc_ien_hetero", "dcf_ien", "dcf_base", "dcf_rotaug")
+SHIPPED = ("siamfc_ien", "siamfc_base", "siamfc_rotaug", "siamfc_ien_hetero", "siamfc_ien_rs", "dcf_ien", "dcf_base",
+           "dcf_rotaug")
 #: a weight that training changes: the last convolution of each network
 LAST_CONV = {"siamfc": "backbone.layer5.weight", "dcf": "backbone.layer2.weight"}
 

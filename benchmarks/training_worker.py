@@ -40,6 +40,12 @@ def main(argv) -> int:
     reply = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
     sys.stdout = sys.stderr  # anything the project prints must not mix with the replies
     warnings.simplefilter("ignore")
+    try:  # the process setup that revision's tools do (tools/_bootstrap.py), where it has one
+        from core.allocator import keep_freed_memory
+    except ImportError:
+        pass
+    else:
+        keep_freed_memory()
     import torch
 
     from core.config import apply_overrides, load_yaml

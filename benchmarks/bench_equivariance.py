@@ -45,16 +45,17 @@ from models.preprocess import images_to_tensor
 from tracker.registry import build_tracker, untrained
 
 
-def probe_crops(sequences, frames_per_sequence: int, size: int, context: float = 0.5):
-    """``(N, 3, size, size)`` float crops of side ``size/127`` times the SiamFC template region, centred on the
-    target, from ``frames_per_sequence`` evenly spaced frames with a valid box of each sequence."""
+def probe_crops(sequences, frames_per_sequence: int, size: int, context: float = 0.5, region_size: int = 127):
+    """``(N, 3, size, size)`` float crops of side ``size/region_size`` times the target's context region (SiamFC:
+    the template region, context 0.5, is 127 px), centred on the target, from ``frames_per_sequence`` evenly
+    spaced frames with a valid box of each sequence."""
     crops = []
     for seq in sequences:
         valid = np.flatnonzero(seq.valid)
         for i in valid[np.linspace(0, len(valid) - 1, frames_per_sequence).round().astype(int)]:
             x, y, w, h = seq.boxes[i]
             p = context * (w + h)
-            side = np.sqrt((w + p) * (h + p)) * size / 127.0
+            side = np.sqrt((w + p) * (h + p)) * size / float(region_size)
             m = crop_matrix((x + w / 2, y + h / 2), side, size)
             crops.append(warp(seq.image(int(i)), m, size))
     return images_to_tensor(crops, "cpu")
@@ -82,6 +83,17 @@ def pooled_error_every_element(model, taps: dict, group_name: str, images, batch
     return {name: s.value for name, s in sums.items()}
 
 
+def tracker_crops(tracker, sequences, frames: int) -> tuple:
+    """``(search, template)`` probe crops in the geometry the tracker feeds its network: SiamFC/SiamRPN's 255 and
+    127 px crops of the context-0.5 template region, or the DCF network's one crop size (``model.crop_size``) of
+    its own context region for both (its features are the crop's own size, so 255 px crops do not fit it)."""
+    size = getattr(tracker.model, "crop_size", None)
+    if size is None:
+        return probe_crops(sequences, frames, 255), probe_crops(sequences, frames, 127)
+    crops = probe_crops(sequences, frames, int(size), context=tracker.cfg.context, region_size=int(size))
+    return crops, crops
+
+
 def layer_errors(model, group: str, x):
     """The library metric for C4 (every element is held by the C4 blocks) and scale (no channel action); the
     every-element pooled variant for other rotation groups."""
@@ -96,10 +108,10 @@ def print_ratio_table(title: str, values: dict, labels: list, fmt: str):
     short = {n: n.replace("siamfc_", "") for n in labels}
     print(f"\n{title}")
     print(f"{'layer':<18}" + "".join(f"{short[n]:>12}" for n in labels)
-          + "".join(f"{short[n] + '/' + short[base]:>16}" for n in others))
+          + "".join(" " + f"{short[n] + '/' + short[base]:>15}" for n in others))
     for layer in values[base]:
         print(f"{layer:<18}" + "".join(f"{values[n][layer]:>12{fmt}}" for n in labels)
-              + "".join(f"{values[n][layer] / values[base][layer]:>16.2f}" for n in others))
+              + "".join(" " + f"{values[n][layer] / values[base][layer]:>15.2f}" for n in others))
 
 
 def main(argv=None) -> int:
@@ -113,20 +125,23 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     variants = [ien_common.parse_variant(t) for t in args.trackers]
-    models = {label: build_tracker(name, weights).model for label, name, weights in variants}
+    trackers = {label: build_tracker(name, weights) for label, name, weights in variants}
+    models = {label: tracker.model for label, tracker in trackers.items()}
     for label, name, weights in variants:
         if untrained(name, weights):
             print(f"{label}: random weights (no trained weights)")
     labels = list(models)
     sequences = ien_common.validation_sequences()
-    x = probe_crops(sequences, args.frames, 255)
-    z = probe_crops(sequences, args.frames, 127)
-    print(f"{len(x)} probe crops from {len(sequences)} validation sequences ({args.frames} frames each)")
+    crops = {label: tracker_crops(tracker, sequences, args.frames) for label, tracker in trackers.items()}
+    print(f"{len(next(iter(crops.values()))[0])} probe crops from {len(sequences)} validation sequences "
+          f"({args.frames} frames each), in each tracker's crop geometry")
     for group in args.groups:
         errors = {}
         for label, model in models.items():
+            x, z = crops[label]
             errors[label] = layer_errors(model, group, x)
-            errors[label]["response map"] = response_error(model, group, z, x)
+            if model.kind != "dcf":  # the DCF head solves a filter per crop pair: no cross-correlation map to turn
+                errors[label]["response map"] = response_error(model, group, z, x)
         print_ratio_table(f"{group}: E_l (pooled features, search branch) and ratios to {labels[0]}", errors, labels,
                           ".4f")
         if group != "C4":
@@ -135,7 +150,8 @@ def main(argv=None) -> int:
             floor = equivariance_error(net, net.ien_taps, group, probe_images(8, 65))
             print(f"interpolation floor ({group} reference network, smooth random 65 px images): "
                   + ", ".join(f"{k} {v:.4f}" for k, v in floor.items()))
-    detail = {label: feature_detail(model, model.ien_taps, x, forward=model.search) for label, model in models.items()}
+    detail = {label: feature_detail(model, model.ien_taps, crops[label][0], forward=model.search)
+              for label, model in models.items()}
     print_ratio_table(f"D_l: share of pooled feature energy above Nyquist/2 (search branch) and ratios to {labels[0]}",
                       detail, labels, ".3f")
     return 0

@@ -15,6 +15,8 @@ from eval.seeds import compare, needed_wins, seed_group, verdict
 from tracker.geometry import rotated_corners
 
 REPO = Path(__file__).resolve().parents[1]
+
+REPO = Path(__file__).resolve().parents[1]
 STEP = 10.0
 N = 24  # turns reach 230 degrees, so wrapping matters
 
@@ -159,6 +161,26 @@ def test_split_names(bench):
     for bad in ("train", "rotx", "tuning-rot"):
         with pytest.raises(TrackingError):
             bench.split_name(bad)
+
+
+def test_siamfc_tuning_split_is_held_out_from_the_ablation_trainings(bench):
+    """``tuning-uav2`` is the 11 sequences issue 13 chooses SiamFC settings on: no SiamFC config reads UAV2, and
+    every SiamFC ablation run in the training queue also leaves out the three UAV sequences."""
+    import yaml
+
+    name, sequences = bench.split_sequences("tuning-uav2")
+    names = {s.name for s in sequences}
+    assert name == "tuning-uav2" and len(names) == 11 and {"Animal3", "BMX3", "Gull2", "group2_2"} <= names
+    for config in sorted((REPO / "configs").glob("siam*.yaml")):
+        sources = yaml.safe_load(config.read_text()).get("data", {}).get("sources", ())
+        assert not any(s.get("path") == "UAV2" for s in sources), config.name
+    runs = [r for r in yaml.safe_load((REPO / "benchmarks/queues/trainings.yaml").read_text())
+            if "ablation_fc" in r["output"]]
+    assert runs
+    for run in runs:
+        exclude = next(s for s in run["set"] if s.startswith("data.sources.4.exclude="))
+        assert {"Animal3", "BMX3", "Gull2"} <= set(yaml.safe_load(exclude.partition("=")[2])), run["output"]
+        assert yaml.safe_load((REPO / run["config"]).read_text())["data"]["sources"][4]["path"] == "UAV"
 
 
 def test_groups_name_known_labels(bench):

@@ -15,6 +15,7 @@ Variants, ``LABEL=TRACKER[:WEIGHTS | :random:SEED][@KEY=VALUE,KEY=VALUE,...]``:
 
 Splits: ``tuning`` (UAV Animal3, BMX3, Gull2: excluded from training, for choosing tracker settings),
 ``tuning-uav2`` (those and the 8 UAV2 sequences: for SiamFC models only, the DCF configs train on UAV2),
+``training-otb`` (11 OTB sequences every training config reads: accuracy on seen data, for learning curves),
 ``validation`` (issue 9's 11 sequences, ``ien_common.VALIDATION_SPLIT``), and the rotated ones
 ``<split>-rot<STEP>`` (frame i turned by i * STEP degrees, ``eval/rotated.py``), ``rot<STEP>`` standing for
 ``validation-rot<STEP>``.
@@ -48,14 +49,18 @@ from core.device import add_device_argument, choose_device
 from core.errors import TrackingError
 from tracker.backend_cli import add_backend_arguments, check_backend_arguments
 
-#: the tuning splits, as (folder, benchmark, sequences or None for all) parts. ``tuning``: UAV sequences the DCF
-#: configs exclude from training (configs/dcf_ien.yaml). ``tuning-uav2``: those and all of UAV2, 11 sequences for
-#: choosing SiamFC settings (issue 13): no SiamFC config reads UAV2, but the DCF configs train on it
-TUNING_SPLITS = {
+#: splits besides validation, as (folder, benchmark, sequences or None for all) parts. ``tuning``: UAV sequences
+#: the DCF configs exclude from training (configs/dcf_ien.yaml). ``tuning-uav2``: those and all of UAV2, 11
+#: sequences for choosing SiamFC settings (issue 13): no SiamFC config reads UAV2, but the DCF configs train on it.
+#: ``training-otb``: the 11 OTB sequences of up to 330 frames that every training config reads, for the gap
+#: between training and validation accuracy in learning curves
+NAMED_SPLITS = {
     "tuning": (("UAV", "folder", ("Animal3", "BMX3", "Gull2")),),
     "tuning-uav2": (("UAV", "folder", ("Animal3", "BMX3", "Gull2")), ("UAV2", "folder", None)),
+    "training-otb": (("OTB", "folder", ("Deer", "Skiing", "Bird2", "DragonBaby", "Dog", "Biker", "MotorRolling",
+                                        "Diving", "Toy", "Jumping", "Freeman1")),),
 }
-BASE_SPLITS = (*TUNING_SPLITS, "validation")
+BASE_SPLITS = (*NAMED_SPLITS, "validation")
 #: a comma that starts the next KEY=VALUE (so a value may hold commas, e.g. a YAML list)
 SETTING_SEPARATOR = re.compile(r",(?=\s*[A-Za-z_][\w.]*\s*=)")
 FIGURES = (("success_auc", "AUC", ".3f"), ("precision_20", "prec@20", ".3f"), ("fps", "FPS", ".1f"))
@@ -168,8 +173,8 @@ def split_sequences(name: str, data_root=ien_common.DATA) -> tuple:
     from eval.rotated import rotate_sequence
 
     canonical, base, step = split_name(name)
-    if base in TUNING_SPLITS:
-        sequences = [seq for folder, benchmark, names in TUNING_SPLITS[base]
+    if base in NAMED_SPLITS:
+        sequences = [seq for folder, benchmark, names in NAMED_SPLITS[base]
                      for seq in load_benchmark(benchmark, Path(data_root) / folder, strict=True,
                                                sequences=list(names) if names else None)]
     else:
@@ -271,7 +276,7 @@ def parse_args(argv):
     parser.add_argument("--variants", nargs="+", required=True, metavar="LABEL=SPEC",
                         help="LABEL=TRACKER[:WEIGHTS | :random:SEED][@KEY=VALUE,...] (see above)")
     parser.add_argument("--splits", nargs="+", default=["validation"], metavar="SPLIT",
-                        help="tuning, tuning-uav2, validation, <split>-rot<STEP>, rot<STEP> (default: validation)")
+                        help="tuning, tuning-uav2, training-otb, validation, <split>-rot<STEP>, rot<STEP> (default: validation)")
     parser.add_argument("--sweep", nargs="+", metavar="KEY V", help="run every variant at each value of a "
                         "tracker setting: KEY V1 V2 ... (e.g. interp_factor 0.005 0.01 0.02)")
     parser.add_argument("--group", action="append", default=[], metavar="NAME=LABEL,LABEL,...",

@@ -183,6 +183,21 @@ def test_siamfc_tuning_split_is_held_out_from_the_ablation_trainings(bench):
         assert yaml.safe_load((REPO / run["config"]).read_text())["data"]["sources"][4]["path"] == "UAV"
 
 
+def test_training_split_is_read_by_every_training_config(bench):
+    """``training-otb`` measures accuracy on seen data: every config that trains on the project's data (not the
+    GOT-10k recipes for users' machines) must read all 11 sequences."""
+    import yaml
+
+    name, sequences = bench.split_sequences("training-otb")
+    assert len(sequences) == 11 and sum(len(s) for s in sequences) > 1500
+    data = [yaml.safe_load(c.read_text()).get("data", {}) for c in sorted((REPO / "configs").glob("*.yaml"))]
+    local = [d for d in data if d.get("root") == "../shared/data"]
+    assert len(local) >= 6
+    for config in local:
+        otb = [s for s in config["sources"] if s.get("path") == "OTB"]
+        assert len(otb) == 1 and not {s.name for s in sequences} & set(otb[0].get("exclude", ()))
+
+
 def test_groups_name_known_labels(bench):
     assert bench.parse_groups(["ien=a,b"], ["a", "b", "c"]) == {"ien": ["a", "b"]}
     with pytest.raises(TrackingError, match="no variant labelled z"):

@@ -1,0 +1,125 @@
+"""benchmarks/bench_study.py: a study file's runs measured per split, seeds gathered per model, each model against
+its reference by issue 12's rule, pending runs left out, and the learning-curve plot."""
+import json
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from core.errors import TrackingError
+from datasets.sequence import Sequence
+
+REPO = Path(__file__).resolve().parents[1]
+DCF_WEIGHTS = {0: REPO / "weights/dcf_ien.safetensors", 1: REPO / "weights/dcf_seeds/ien_s1.safetensors",
+               2: REPO / "weights/dcf_seeds/ien_s2.safetensors"}
+
+
+@pytest.fixture
+def study(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    import bench_study
+
+    return bench_study
+
+
+def _moving_sequence(folder, name, n=5):
+    """A textured rectangle moving 3 px per frame on grey (PNG frames), with its boxes as ground truth."""
+    rng = np.random.default_rng(len(name))
+    patch = rng.integers(0, 255, (30, 40, 3), dtype=np.uint8)
+    folder.mkdir()
+    frames, boxes = [], []
+    for i in range(n):
+        img = np.full((100, 130, 3), 90, np.uint8)
+        x, y = 30 + 3 * i, 30 + 2 * i
+        img[y:y + 30, x:x + 40] = patch
+        frames.append(folder / f"{i:04d}.png")
+        cv2.imwrite(str(frames[-1]), img)
+        boxes.append([x, y, 40, 30])
+    return Sequence(name, frames, np.array(boxes, float))
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
+
+
+def test_study_end_to_end(study, tmp_path, monkeypatch, capsys):
+    """Three DCF seeds as two models (one a training-run folder), one pending run; the JSON's means, ranges and
+    verdict agree with the per-run figures, the pending run is named and left out, and the plot is written."""
+    sequences = [_moving_sequence(tmp_path / n, n) for n in ("A", "B")]
+    monkeypatch.setattr(study.bench_dcf, "split_sequences", lambda name: (name, sequences))
+    run = tmp_path / "run_s2"
+    run.mkdir()
+    shutil.copy(REPO / "configs/dcf_ien.yaml", run / "config.yaml")
+    shutil.copy(DCF_WEIGHTS[2], run / "model.safetensors")
+    (tmp_path / "unfinished").mkdir()
+    path = _write(tmp_path / "study.yaml", f"""
+splits: [{{split: tuning}}]
+reference: a
+runs:
+  - {{model: a, seed: 0, pairs: 6000, tracker: configs/dcf_ien.yaml, weights: {DCF_WEIGHTS[0]}}}
+  - {{model: a, seed: 1, pairs: 6000, tracker: configs/dcf_ien.yaml, weights: {DCF_WEIGHTS[1]}}}
+  - {{model: b, seed: 2, pairs: 6000, run: {run}}}
+  - {{model: b, seed: 3, pairs: 6000, run: {tmp_path / 'unfinished'}}}
+""")
+    out = tmp_path / "figures.json"
+    assert study.main([str(path), "--results", str(tmp_path / "results"), "--json", str(out),
+                       "--plot", str(tmp_path / "curve.png")]) == 0
+    printed = capsys.readouterr().out
+    assert "pending (no weights yet): b_p6000_s3" in printed
+    report = json.loads(out.read_text())
+    assert report["pending"] == ["b_p6000_s3"]
+    split = report["splits"]["tuning"]
+    aucs = [split["runs"][label]["success_auc"] for label in ("a_p6000_s0", "a_p6000_s1")]
+    a, b = split["models"]["a@6000"], split["models"]["b@6000"]
+    assert a["values"] == pytest.approx(aucs) and a["range"] == pytest.approx(max(aucs) - min(aucs))
+    assert b["values"] == [pytest.approx(split["runs"]["b_p6000_s2"]["success_auc"])]
+    assert b["reference"] == "a@6000" and b["gap"] == pytest.approx(b["mean"] - a["mean"])
+    ahead = b["gap"] > a["range"] and b["wins"] >= 2
+    assert b["verdict"] == ("b@6000 ahead" if ahead else "a@6000 ahead" if -b["gap"] > a["range"] and
+                            sum(a["per_sequence"][s] > b["per_sequence"][s] for s in "AB") >= 2 else "not separated")
+    assert "reference" not in a  # the reference is not compared with itself
+    assert cv2.imread(str(tmp_path / "curve.png")) is not None
+
+
+@pytest.mark.parametrize("text, message", [
+    ("runs: []", "expected a mapping with 'splits' and 'runs'"),
+    ("splits: [tuning]\nruns: [{model: a, seed: 0}]", "give either run or tracker"),
+    ("splits: [tuning]\nruns: [{model: a, seed: x, tracker: dcf_ien}]", "expected {model: NAME"),
+    ("splits: [tuning]\nruns: [{model: a, seed: 0, pairs: -5, tracker: dcf_ien}]", "pairs must be a positive"),
+    ("splits: [nosuch]\nruns: [{model: a, seed: 0, tracker: dcf_ien}]", "split 'nosuch'"),
+    ("splits: [tuning]\nreference: z\nruns: [{model: a, seed: 0, tracker: dcf_ien}]", "reference 'z' is not"),
+    ("splits: [tuning]\nruns: [{model: a, seed: 0, tracker: dcf_ien}, {model: a, seed: 0, tracker: dcf_base}]",
+     "two runs share model, pairs and seed: a_s0"),
+    ("splits: [tuning\n", "not valid YAML"),
+])
+def test_bad_study_files_are_one_line_errors(study, tmp_path, text, message):
+    with pytest.raises(TrackingError, match=message):
+        study.read_study(_write(tmp_path / "s.yaml", text))
+
+
+def test_own_references_override_the_default(study, tmp_path):
+    path = _write(tmp_path / "s.yaml", """
+splits: [tuning]
+reference: rotaug
+references: {ien_wide: rotaug_wide}
+runs:
+  - {model: rotaug, seed: 0, tracker: dcf_rotaug}
+  - {model: rotaug_wide, seed: 0, tracker: dcf_rotaug}
+  - {model: ien, seed: 0, tracker: dcf_ien}
+  - {model: ien_wide, seed: 0, tracker: dcf_ien}
+""")
+    _, references, _ = study.read_study(path)
+    assert references == {"rotaug_wide": "rotaug", "ien": "rotaug", "ien_wide": "rotaug_wide"}
+
+
+def test_the_ablation_study_names_every_queued_siamfc_ablation_run(study):
+    """The study and the training queue must not drift apart: every queued SiamFC ablation run is in the study."""
+    import yaml
+
+    _, _, runs = study.read_study(REPO / "benchmarks/studies/ablation_fc.yaml")
+    queued = {r["output"] for r in yaml.safe_load((REPO / "benchmarks/queues/trainings.yaml").read_text())
+              if "ablation_fc" in r["output"]}
+    assert {str(Path(r.weights).parent) for r in runs} == queued

@@ -34,10 +34,8 @@ Tracking results are cached under ``--results``, keyed by a hash of config, weig
 (``ien_common.onepass_report``); all figures go to a JSON file under ``<results>/reports/``.
 """
 import argparse
-import json
 import re
 import sys
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -315,10 +313,7 @@ def main(argv=None) -> int:
         summary = print_split(split, sequences, variants, measured, groups)
         report["splits"][split] = {"sequences": [s.name for s in sequences], "variants": measured,
                                    "seed_groups": summary}
-    path = Path(args.json or Path(args.results) / "reports" / f"bench_dcf-{time.strftime('%Y%m%d-%H%M%S')}.json")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=1))
-    print(f"\nall figures: {path}")
+    ien_common.write_report(report, args.json, args.results, "bench_dcf")
     return 0
 
 

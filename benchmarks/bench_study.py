@@ -23,9 +23,7 @@ listed as pending and left out, so the same command can be re-run as runs finish
 ``pairs``.
 """
 import argparse
-import json
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -224,10 +222,7 @@ def main(argv=None) -> int:
                        for k, g in groups.items()}}
     if args.plot:
         print(f"\nplot: {plot(args.plot, curves)}")
-    path = Path(args.json or Path(args.results) / "reports" / f"study-{time.strftime('%Y%m%d-%H%M%S')}.json")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=1))
-    print(f"\nall figures: {path}")
+    ien_common.write_report(report, args.json, args.results, "study")
     return 0
 
 

@@ -86,6 +86,19 @@ def onepass_report(label: str, spec, sequences, benchmark: str, results, workers
     return score("folder", sequences, out_dir), out_dir
 
 
+def write_report(report: dict, path, results, stem: str) -> Path:
+    """Write a benchmark's figures as JSON to ``path``, or when none is given to
+    ``<results>/reports/<stem>-<time>.json``; print and return where."""
+    import json
+    import time
+
+    path = Path(path or Path(results) / "reports" / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1))
+    print(f"\nall figures: {path}")
+    return path
+
+
 def table(rows: dict, columns, first: str = "tracker") -> str:
     """A plain-text table: ``rows`` maps a name to ``{column: value}``; ``columns`` are ``(key, header, fmt)``;
     ``first`` heads the column of row names."""

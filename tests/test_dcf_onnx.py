@@ -79,6 +79,11 @@ def test_export_writes_checked_files_with_the_documented_fixed_shapes(tiny):
         # none for the online models, which come in as spectra
         assert "DFT" not in ops and ops.count("MatMul") == 6 + 6 * 3
         assert "Conv" in ops  # the backbone on the search crops is in the same graph
+        if method == "features":
+            # quarter turns act on the spectra (models/spectral_turn.py): bins gathered and multiplied by a
+            # phase, no transform back to maps and forward again (before: 12 MatMul to go back, 12 per turn)
+            ops = [n.op_type for n in onnx.load(str(folder / "turn.onnx")).graph.node]
+            assert "MatMul" not in ops and "DFT" not in ops and ops.count("Gather") == 4 * 2
         for part, s in spec.items():
             path = folder / s["file"]
             onnx.checker.check_model(str(path), full_check=True)

@@ -24,7 +24,8 @@ as its real and imaginary part:
 
 - ``update``: ``crops (M, S, S, 3) uint8`` -> the online model(s) those patches give (the FFT solve inside);
 - ``turn`` (``features`` method only): the online model (``M = 1``) -> the model turned by each of ``turns``
-  (``T`` models); the turns are constants of the graph;
+  (``T`` models); the turns are constants of the graph, and quarter turns act on the spectra directly (a
+  permutation of bins times a phase, :mod:`models.spectral_turn`), with no transform;
 - ``locate``: ``crops (scale_num, S, S, 3) uint8`` and ``T`` online models -> responses ``(T, scale_num, S, S)``:
   the crops' windowed unit-energy features and the FFTs inside (:func:`models.dcf.filter_responses`), so the
   search features never leave the network.

@@ -34,12 +34,17 @@ class TemplateRotator:
 
     def rotate(self, feats, k: int) -> list:
         """Features of the template turned by ``k`` steps: channel roll + spatial rotation, per level."""
+        return [self.group.transform(f, k) for f in self.roll_channels(feats, k)]
+
+    def roll_channels(self, feats, k: int) -> list:
+        """The channel part of :meth:`rotate` alone, per level: each block's orientations rolled by ``k`` steps,
+        blocks not equivariant to every step zeroed. Linear over channels and the same at every position, so it
+        also turns the real and imaginary parts of the maps' spatial spectra (the DCF tracker's online model)."""
         order = self.steps.order
         out = []
         for f, g in zip(feats, self.groups):
             steps = [self.group.channel_action(k, n)[0] if n % order == 0 else 0 for n in g.orders]
-            rolled = g.shift(f, steps) * self._kept_channels(g, f)
-            out.append(self.group.transform(rolled, k))
+            out.append(g.shift(f, steps) * self._kept_channels(g, f))
         return out
 
     def _kept_channels(self, groups, f) -> torch.Tensor:

@@ -17,6 +17,7 @@ import torch.nn as nn
 from core.errors import TrackingError
 from models.dcf import TORCH_FFT, filter_responses, model_spectra
 from models.dft import MatrixDFT
+from models.spectral_turn import SpectralQuarterTurn
 from models.equivariance.actions import resample, rotation_scale_matrix
 from models.preprocess import to_network_input
 from tracker.dcf import REENCODE_ORDER, search_turns
@@ -172,22 +173,47 @@ class _DCFUpdate(nn.Module):
 
 class _DCFTurn(nn.Module):
     """The online model's spectra (``(1, C, S, S//2+1)`` and ``(1, 1, S, S//2+1)``, real and imaginary parts)
-    turned by each of ``turns`` steps, stacked on the batch axis: back to maps, the features turned by the rotator
-    (spatial turn and channel roll) and the filter map by the spatial turn alone, and transformed again (turn 0
-    passes through)."""
+    turned by each of ``turns`` steps, stacked on the batch axis (turn 0 passes through): the features by the
+    rotator (channel roll, then the spatial turn), the filter map by the spatial turn alone.
 
-    def __init__(self, rotator, turns, dft):
+    Why on the spectra: a turn by a multiple of a quarter turn (every turn of an order-1, -2 or -4 model) is a
+    permutation of DFT bins times a phase (:class:`models.spectral_turn.SpectralQuarterTurn`), and the channel roll
+    is linear over channels, so it rolls the real and imaginary parts as it rolls the maps: gathers and products,
+    no transform. Going back to maps (``irfft2``), turning and transforming again took two transforms per channel
+    and turn (~100 of 95 x 95 per frame at ``window: 1``). Only the other turns (the 45-degree steps of an order-8
+    model, which resample bilinearly and have no such form) still take that way."""
+
+    def __init__(self, rotator, turns, dft, size: int, device):
         super().__init__()
         self.rotator, self.turns, self.dft = rotator, list(turns), dft
+        self.quarter = SpectralQuarterTurn(size, device)
+        order = rotator.steps.order
+        self.resampled = any(not rotator.group.exact(t % order) for t in self.turns)
 
     def forward(self, feats_re, feats_im, filters_re, filters_im):
-        order, dft = self.rotator.steps.order, self.dft
-        feats_hat, filters_hat = dft.complex(feats_re, feats_im), dft.complex(filters_re, filters_im)
-        feats, filters = dft.irfft2(feats_hat), dft.irfft2(filters_hat)
-        turned = [_parts(feats_hat, filters_hat) if t == 0 else
-                  _parts(dft.rfft2(self.rotator.rotate([feats], t % order)[0]),
-                         dft.rfft2(self.rotator.group.transform(filters, t % order))) for t in self.turns]
+        online = (feats_re, feats_im, filters_re, filters_im)
+        order, group, dft = self.rotator.steps.order, self.rotator.group, self.dft
+        if self.resampled:
+            feats = dft.irfft2(dft.complex(feats_re, feats_im))
+            filters = dft.irfft2(dft.complex(filters_re, filters_im))
+        turned = []
+        for t in self.turns:
+            k = t % order
+            if t == 0:
+                turned.append(online)
+            elif group.exact(k):
+                turned.append(self._spectral(online, k))
+            else:
+                turned.append(_parts(dft.rfft2(self.rotator.rotate([feats], k)[0]),
+                                     dft.rfft2(group.transform(filters, k))))
         return tuple(torch.cat(part) for part in zip(*turned))
+
+    def _spectral(self, online, k: int) -> tuple:
+        """``online`` turned by ``k`` steps of a quarter turn's multiple, on its spectra."""
+        feats_re, feats_im, filters_re, filters_im = online
+        quarters = 4 * k // self.rotator.steps.order
+        feats_re, feats_im = (self.rotator.roll_channels([part], k)[0] for part in (feats_re, feats_im))
+        return self.quarter(feats_re, feats_im, quarters) + self.quarter(filters_re, filters_im, quarters)
 
 
 class _DCFLocate(nn.Module):
@@ -241,7 +267,7 @@ def _dcf(model, cfg, where, export) -> TrackerGraphs:
         order = int(rot.order or REENCODE_ORDER)
     turns = search_turns(order, rot.window) if method else [0]
     if method == "features":
-        parts["turn"] = _DCFTurn(rotator, turns, dft)
+        parts["turn"] = _DCFTurn(rotator, turns, dft, int(model.crop_size), model.label.device)
     size = int(model.crop_size)
     return DCFGraphs(
         parts=parts,

@@ -92,6 +92,16 @@ def test_shards_partition_the_sequences():
     assert threads_per_worker(1, {"LOCAL_WORLD_SIZE": "1"}) >= threads_per_worker(2, {"LOCAL_WORLD_SIZE": "1"})
 
 
+def test_threads_never_exceed_the_users_omp_limit(monkeypatch):
+    """OMP_NUM_THREADS=1 beside other jobs must keep a run on one thread, however many cores the machine has."""
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert threads_per_worker(1, {}) == 8
+    assert threads_per_worker(1, {"OMP_NUM_THREADS": "1"}) == 1
+    assert threads_per_worker(2, {"OMP_NUM_THREADS": "3"}) == 3
+    assert threads_per_worker(4, {"OMP_NUM_THREADS": "16"}) == 2
+    assert threads_per_worker(1, {"OMP_NUM_THREADS": ""}) == threads_per_worker(1, {"OMP_NUM_THREADS": "x"}) == 8
+
+
 def test_staged_files_appear_only_when_complete(tmp_path):
     out = tmp_path / "out"
     with staged(out, "A", last=["A/A_001.txt"]) as stage:

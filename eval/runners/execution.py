@@ -74,11 +74,15 @@ def shard(items, rank: int, world_size: int) -> list:
 
 
 def threads_per_worker(workers: int, environ=None) -> int:
-    """Cores available to this process split between its workers and the other processes on this machine."""
+    """Cores available to this process split between its workers and the other processes on this machine, and
+    never more than ``OMP_NUM_THREADS`` when the user set it: a run started with ``OMP_NUM_THREADS=1`` beside
+    trainings must stay on one core (torch and OpenCV would otherwise each spin a second thread)."""
     env = os.environ if environ is None else environ
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     local = int(env.get("LOCAL_WORLD_SIZE", 1))
-    return max(1, cpus // (max(1, workers) * max(1, local)))
+    share = max(1, cpus // (max(1, workers) * max(1, local)))
+    limit = env.get("OMP_NUM_THREADS", "").strip()
+    return min(share, int(limit)) if limit.isdigit() and int(limit) > 0 else share
 
 
 def set_threads(n: int) -> None:

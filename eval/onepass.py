@@ -213,7 +213,13 @@ def polygon_success_auc(sequences, polygons: dict) -> float:
     ``seq.ground_truth`` holds the ``(N, 8)`` ground-truth polygons."""
     curves = []
     for seq in sequences:
-        iou = np.where(seq.valid, poly_iou(polygons[seq.name], seq.ground_truth), -1.0)
+        pred, gt = np.asarray(polygons[seq.name], float), np.asarray(seq.ground_truth, float)
+        # as in frame_scores: absent targets (NaN rows) and NaN predictions are misses, and never reach GEOS,
+        # which refuses a ring with NaN corners
+        scored = np.asarray(seq.valid, bool) & np.isfinite(gt).all(axis=1) & np.isfinite(pred).all(axis=1)
+        iou = np.full(len(gt), -1.0)
+        if scored.any():
+            iou[scored] = poly_iou(pred[scored], gt[scored])
         curves.append((iou[:, None] > IOU_THRESHOLDS[None, :]).mean(axis=0))
     return float(np.mean(curves))
 

@@ -87,6 +87,19 @@ def test_frames_without_a_target_stay_without_one(tmp_path):
     assert list(rotated.valid) == [True, True, False, True]
 
 
+def test_polygon_auc_counts_absent_targets_and_nan_predictions_as_misses(tmp_path):
+    """UAV2's group2_2 has NaN rows (target absent): turned, their polygons are NaN, which GEOS refuses; they and a
+    NaN prediction must score as misses, the other frames as before."""
+    seq = _synthetic_sequence(tmp_path)
+    seq.ground_truth[2] = np.nan
+    rotated = rotate_sequence(seq, 30.0)
+    pred = rotated.ground_truth.copy()
+    assert np.isnan(pred[2]).all()
+    assert polygon_success_auc([rotated], {"Synthetic": pred}) == pytest.approx(3 * 20 / (4 * 21))
+    pred[1] = np.nan
+    assert polygon_success_auc([rotated], {"Synthetic": pred}) == pytest.approx(2 * 20 / (4 * 21))
+
+
 def test_polygon_scores_and_files(tmp_path):
     rotated = rotate_sequence(_synthetic_sequence(tmp_path), 30.0)
     gt = rotated.ground_truth

@@ -56,6 +56,39 @@ def test_small_config_never_reads_the_validation_split(shared_data):
     assert still and not any(part.lower() in VALIDATION for s in still for p in s.paths for part in Path(p).parts)
 
 
+def test_a_misspelt_exclude_is_an_error_not_a_leak(shared_data):
+    """``exclude: [Gul1]`` must not train on Gull1 (a validation sequence) in silence."""
+    from core.config import apply_overrides
+
+    data = apply_overrides(load_yaml(REPO / "configs/siamfc_ien.yaml"), ["data.sources.4.exclude=[wakeboard7, Gul1]"])
+    run = parse_run_config(data)
+    run.data.root = str(shared_data)
+    with pytest.raises(TrackingError, match=r"data.sources\[4\].exclude: no sequence Gul1 under .*UAV"):
+        build_pairs(run.data, seed=0)
+
+
+def test_every_queued_training_is_a_valid_run_on_the_shared_data(shared_data):
+    """The committed training queue runs for hours across sessions: a bad override or a misspelt exclude in it
+    must fail here, not when its turn comes. Each run's sources are loaded as the trainer loads them."""
+    import yaml
+
+    from core.config import apply_overrides
+    from training.data import build_source
+
+    queue = yaml.safe_load((REPO / "benchmarks/queues/trainings.yaml").read_text())
+    checked = set()
+    for entry in queue:
+        data = apply_overrides(load_yaml(REPO / entry["config"]), entry.get("set", []))
+        run = parse_run_config(data, where=entry["output"])
+        run.data.root = str(shared_data)
+        for i, source in enumerate(run.data.sources):
+            key = (source.kind, source.path, tuple(source.exclude), source.count)
+            if key not in checked and source.kind in ("folder", "lasot"):
+                build_source(run.data, i, source)  # raises on a misspelt exclude or an empty source
+                checked.add(key)
+    assert len(queue) >= 40 and len(checked) >= 4
+
+
 def test_tracker_crops_must_match_training_crops():
     """Template size and context fix the pixel scale and must match; a smaller training search crop is fine."""
     data = load_yaml(REPO / "configs" / "siamfc_small.yaml")

@@ -50,18 +50,34 @@ def build_source(data, i: int, source):
 
 
 def load_sequences(path: Path, source, where: str) -> list:
-    """Annotated sequences of one source, restricted to ``sequences`` and without ``exclude``."""
+    """Annotated sequences of one source, restricted to ``sequences`` and without ``exclude``. Every excluded
+    name must be a sequence of the source: a misspelt name would otherwise leave a held-out sequence (the
+    validation or tuning split) in the training data without a word."""
     from datasets.benchmarks import load_benchmark
 
     benchmark = source.benchmark or DEFAULT_BENCHMARK[source.kind]
-    excluded = {name.lower() for name in source.exclude}
+    excluded = {name.lower(): name for name in source.exclude}
     wanted = list(source.sequences) or None
     if wanted is None and excluded and benchmark in ("folder", "OTB2015", "OTB2013", "OTB100", "TB50"):
         # OTB layout: one folder per sequence, so excluded sequences can be skipped before anything is read
-        wanted = sorted(p.name for p in path.iterdir() if (p / "img").is_dir())
+        available = sorted(p.name for p in path.iterdir() if (p / "img").is_dir())
+        check_excluded(excluded, available, path, where)
+        wanted = available
     if wanted is not None:
         wanted = [name for name in wanted if name.lower() not in excluded]
         if not wanted:
             return []
     sequences = load_benchmark(benchmark, path, sequences=wanted)
+    if source.sequences:
+        check_excluded(excluded, list(source.sequences), path, where)
+    elif wanted is None:
+        check_excluded(excluded, [seq.name for seq in sequences], path, where)
     return [seq for seq in sequences if seq.name.lower() not in excluded]
+
+
+def check_excluded(excluded: dict, available, path: Path, where: str) -> None:
+    """``excluded`` (lower-case name -> name as written) must name sequences among ``available``."""
+    unknown = sorted(name for key, name in excluded.items() if key not in {a.lower() for a in available})
+    if unknown:
+        raise TrackingError(f"{where}.exclude: no sequence {', '.join(unknown)} under {path} (a misspelt name "
+                            f"would leave a held-out sequence in training)")

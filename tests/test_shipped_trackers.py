@@ -15,9 +15,9 @@ from tracker.builder import build_from_config
 from tracker.registry import REPO_ROOT, TRACKERS, build_tracker
 
 SHIPPED = ("siamfc_ien", "siamfc_base", "siamfc_rotaug", "siamfc_ien_hetero", "siamfc_ien_rs", "dcf_ien", "dcf_base",
-           "dcf_rotaug")
+           "dcf_rotaug", "siamrpn_ien", "siamrpn_base", "siamrpn_rotaug")
 #: a weight that training changes: the last convolution of each network
-LAST_CONV = {"siamfc": "backbone.layer5.weight", "dcf": "backbone.layer2.weight"}
+LAST_CONV = {"siamfc": "backbone.layer5.weight", "dcf": "backbone.layer2.weight", "siamrpn": "backbone.layer5.weight"}
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -40,8 +40,7 @@ def test_shipped_weights_are_small_safe_and_trained(name):
     path = REPO_ROOT / entry.checkpoint
     assert path.stat().st_size < 5e6
     state, meta = read_state_dict(path)
-    assert meta["mode"] == {"siamfc_base": "plain", "siamfc_rotaug": "rotaug", "dcf_base": "plain",
-                            "dcf_rotaug": "rotaug"}.get(name, "ien")
+    assert meta["mode"] == {"plain": "plain", "base": "plain", "rotaug": "rotaug"}.get(name.split("_")[-1], "ien")
     fresh = build_from_config(REPO_ROOT / entry.target).model.state_dict()
     key = LAST_CONV[name.split("_")[0]]
     assert not torch.allclose(state[key], fresh[key])

@@ -7,7 +7,7 @@ from tracker import registry
 from tracker.registry import require_trained, require_trained_all, trained_names, untrained, weights_kind
 
 SHIPPED = ["dcf_base", "dcf_ien", "dcf_rotaug", "siamfc_base", "siamfc_ien", "siamfc_ien_hetero", "siamfc_ien_rs",
-           "siamfc_rotaug"]
+           "siamfc_rotaug", "siamrpn_base", "siamrpn_ien", "siamrpn_rotaug"]
 
 
 def test_each_name_is_trained_untrained_or_has_nothing_to_learn():

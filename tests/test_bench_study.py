@@ -115,11 +115,16 @@ runs:
     assert references == {"rotaug_wide": "rotaug", "ien": "rotaug", "ien_wide": "rotaug_wide"}
 
 
-def test_the_ablation_study_names_every_queued_siamfc_ablation_run(study):
-    """The study and the training queue must not drift apart: every queued SiamFC ablation run is in the study."""
+def test_studies_and_the_training_queue_agree(study):
+    """The studies and the training queue must not drift apart: every queued SiamFC ablation run is in the
+    ablation study, and every training-run folder a study names is queued (or it would stay pending forever)."""
     import yaml
 
-    _, _, runs = study.read_study(REPO / "benchmarks/studies/ablation_fc.yaml")
-    queued = {r["output"] for r in yaml.safe_load((REPO / "benchmarks/queues/trainings.yaml").read_text())
-              if "ablation_fc" in r["output"]}
-    assert {str(Path(r.weights).parent) for r in runs} == queued
+    queued = {r["output"] for r in yaml.safe_load((REPO / "benchmarks/queues/trainings.yaml").read_text())}
+    folders = {}
+    for path in sorted((REPO / "benchmarks/studies").glob("*.yaml")):
+        _, _, runs = study.read_study(path)
+        folders[path.stem] = {str(Path(r.weights).parent) for r in runs if r.tracker.endswith("config.yaml")}
+        assert folders[path.stem] <= queued, path.name
+    assert folders["ablation_fc"] == {q for q in queued if "ablation_fc" in q}
+    assert len(folders["learning_curves"]) == 16

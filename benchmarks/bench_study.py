@@ -17,13 +17,16 @@ The study file (``benchmarks/studies/*.yaml``)::
 
 A model is the rows sharing ``model`` and ``pairs`` (pairs seen in training, optional); its seeds are gathered
 (mean, min, max, range: ``eval/seeds.py``). Runs whose weights do not exist yet (a study still training) are
-listed as pending and left out, so the same command can be re-run as runs finish. Tracking results are cached by
+listed as pending and left out, so the same command can be re-run as runs finish. A run whose training config
+read any of a split's sequences is refused on that split (except on ``training-*`` splits), before any tracking. Tracking results are cached by
 ``bench_dcf.measure`` (keyed by config, weights, settings and backend), so a re-run only tracks new runs.
 ``--plot`` draws each model's mean AUC against pairs seen (log scale), one panel per split, for models with
 ``pairs``.
 """
 import argparse
+import functools
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,6 +121,40 @@ def ready(run: StudyRun) -> bool:
     return run.weights is None or Path(run.weights).is_file()
 
 
+def check_held_out(run: StudyRun, split: str, sequences) -> None:
+    """A model is scored on sequences its training never read, except on the ``training-*`` splits, which exist
+    to measure accuracy on seen data: a tuning or validation figure from a model that trained on the split's
+    sequences would be silently optimistic. The training data is read from the run's (or registered tracker's)
+    config; a config without a ``data`` section (a tracker trained elsewhere) cannot be checked."""
+    from core.config import load_yaml
+    from training.data import sequence_folder
+    from tracker.registry import build_inputs
+
+    config = build_inputs(run.tracker, run.weights)[0]
+    data = None if config is None else load_yaml(config).get("data")
+    if split.startswith("training") or data is None:
+        return
+    folders = trained_folders(yaml.safe_dump(data, sort_keys=True), str(config))  # keyed by the data section
+    seen = sorted(seq.name for seq in sequences if sequence_folder(seq) in folders)
+    if seen:
+        raise TrackingError(f"{run.label}: its training ({config}) read {', '.join(seen)} of split {split}; "
+                            f"score it on sequences it never saw")
+
+
+@functools.lru_cache(maxsize=None)
+def trained_folders(data_yaml: str, config: str) -> frozenset:
+    """The sequence folders the training config ``config`` (whose ``data`` section is ``data_yaml``) trains on;
+    cached by the data section, which the runs of a study mostly share."""
+    from core.config import load_yaml
+    from training.config import parse_run_config
+    from training.data import trained_sequence_folders
+
+    with warnings.catch_warnings():  # a partial LaSOT copy warns about its missing sequences: noise here
+        warnings.simplefilter("ignore")
+        run = parse_run_config(load_yaml(config), where=config)
+        return frozenset(trained_sequence_folders(run.data)[0])
+
+
 def variant(run: StudyRun, settings) -> bench_dcf.Variant:
     spec = f"{run.label}={run.tracker}" + (f":{run.weights}" if run.weights else "")
     return bench_dcf.parse_variant(spec + (f"@{','.join(settings)}" if settings else ""))
@@ -209,6 +246,8 @@ def main(argv=None) -> int:
     curves = {}
     for split, settings in splits:
         name, sequences = bench_dcf.split_sequences(split)
+        for r in runs:
+            check_held_out(r, name, sequences)
         measured = {r.label: bench_dcf.measure(variant(r, settings), name, sequences, args.results, 1)
                     for r in runs}
         groups, comparisons = summarise(runs, measured, references)

@@ -84,6 +84,20 @@ runs:
     assert cv2.imread(str(tmp_path / "curve.png")) is not None
 
 
+def test_a_model_is_never_scored_on_sequences_it_trained_on(study, tmp_path, shared_data, capsys):
+    """siamfc_ien's training read UAV Animal3, BMX3 and Gull2, so a tuning figure from it would be optimistic: the
+    study refuses before tracking; a training split is where seen data is meant, so there it is allowed."""
+    path = _write(tmp_path / "study.yaml", "splits: [tuning]\nruns: [{model: fc, seed: 0, tracker: siamfc_ien}]")
+    with pytest.raises(TrackingError, match=r"fc_s0: its training \(.*siamfc_ien.yaml\) read Animal3, BMX3, Gull2 "
+                                            r"of split tuning"):
+        study.main([str(path), "--results", str(tmp_path / "results")])
+    assert not (tmp_path / "results").exists()
+    name, sequences = study.bench_dcf.split_sequences("training-otb")
+    study.check_held_out(study.StudyRun("fc", 0, "siamfc_ien", None), name, sequences)
+    name, sequences = study.bench_dcf.split_sequences("validation")
+    study.check_held_out(study.StudyRun("fc", 0, "siamfc_ien", None), name, sequences)
+
+
 @pytest.mark.parametrize("text, message", [
     ("runs: []", "expected a mapping with 'splits' and 'runs'"),
     ("splits: [tuning]\nruns: [{model: a, seed: 0}]", "give either run or tracker"),

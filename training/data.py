@@ -81,3 +81,27 @@ def check_excluded(excluded: dict, available, path: Path, where: str) -> None:
     if unknown:
         raise TrackingError(f"{where}.exclude: no sequence {', '.join(unknown)} under {path} (a misspelt name "
                             f"would leave a held-out sequence in training)")
+
+
+def sequence_folder(seq) -> Path:
+    """The folder of one annotated sequence: its frames' folder, or the folder above an ``img`` / ``color``
+    frames folder (the OTB, LaSOT and VOT layouts)."""
+    folder = Path(seq.frames[0]).resolve().parent
+    return folder.parent if folder.name in ("img", "color") else folder
+
+
+def trained_sequence_folders(data) -> tuple:
+    """``(folders, unread)``: the resolved folders of the annotated sequences a training config's sources read
+    (folder and LaSOT kinds; synthetic and still-image sources hold no tracking sequences), and the sources whose
+    data is not on this machine, so they could not be listed. Used to refuse scoring a model on sequences it was
+    trained on (benchmarks/bench_study.py)."""
+    folders, unread = set(), []
+    for i, source in enumerate(data.sources):
+        if source.kind not in ("folder", "lasot"):
+            continue
+        path = data.resolve(source)
+        if not path.exists():
+            unread.append(f"data.sources[{i}] ({path})")
+            continue
+        folders |= {sequence_folder(seq) for seq in load_sequences(path, source, f"data.sources[{i}]")}
+    return folders, unread

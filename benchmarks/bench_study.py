@@ -13,13 +13,14 @@ The study file (``benchmarks/studies/*.yaml``)::
     runs:
       - {model: rotaug, seed: 0, run: /work/runs/ablation_fc/rotaug_s0}      # RUN/config.yaml + RUN/model.safetensors
       - {model: ien, seed: 0, pairs: 10000, tracker: siamfc_ien}              # a registered tracker
-      - {model: ien, seed: 1, pairs: 10000, tracker: configs/siamfc_ien.yaml, weights: /work/runs/seed1/ien/model.safetensors}
+      - {model: ien, seed: 1, pairs: 10000, tracker: configs/siamfc_ien.yaml, weights: RUN/model.safetensors}
 
 A model is the rows sharing ``model`` and ``pairs`` (pairs seen in training, optional); its seeds are gathered
 (mean, min, max, range: ``eval/seeds.py``). Runs whose weights do not exist yet (a study still training) are
 listed as pending and left out, so the same command can be re-run as runs finish. A run whose training config
-read any of a split's sequences is refused on that split (except on ``training-*`` splits), before any tracking. Tracking results are cached by
-``bench_dcf.measure`` (keyed by config, weights, settings and backend), so a re-run only tracks new runs.
+read any of a split's sequences is refused on that split (except on ``training-*`` splits), before any tracking.
+Tracking results are cached by ``bench_dcf.measure`` (keyed by config, weights, settings and backend), so a
+re-run only tracks new runs.
 ``--plot`` draws each model's mean AUC against pairs seen (log scale), one panel per split, for models with
 ``pairs``.
 """

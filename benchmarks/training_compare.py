@@ -65,7 +65,8 @@ def start_worker(root: Path, config: str, threads: int, overrides: list) -> subp
 def _answer(proc) -> dict:
     line = proc.stdout.readline()
     if not line:
-        raise RuntimeError(f"a training worker stopped (exit code {proc.wait()}); its messages are above")
+        raise TrackingError(f"a training worker stopped (exit code {proc.wait()}); its messages are above (an "
+                            f"override the other revision does not know is the usual cause)")
     return json.loads(line)
 
 

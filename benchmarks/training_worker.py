@@ -70,4 +70,10 @@ def main(argv) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except Exception as exc:  # that revision's own error class, imported from its tree: matched by name
+        if type(exc).__name__ != "TrackingError":
+            raise
+        print(f"error ({sys.argv[1]}): {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -77,7 +77,8 @@ def load_sequences(path: Path, source, where: str) -> list:
 
 def check_excluded(excluded: dict, available, path: Path, where: str) -> None:
     """``excluded`` (lower-case name -> name as written) must name sequences among ``available``."""
-    unknown = sorted(name for key, name in excluded.items() if key not in {a.lower() for a in available})
+    present = {a.lower() for a in available}
+    unknown = sorted(name for key, name in excluded.items() if key not in present)
     if unknown:
         raise TrackingError(f"{where}.exclude: no sequence {', '.join(unknown)} under {path} (a misspelt name "
                             f"would leave a held-out sequence in training)")

@@ -31,6 +31,7 @@ class TemplateRotator:
         self.steps = RotationSteps(order, cfg.window, where)
         self.groups = groups
         self.group = make_group(f"C{order}")
+        self._keep = [self._kept_channels(g) for g in groups]
 
     def rotate(self, feats, k: int) -> list:
         """Features of the template turned by ``k`` steps: channel roll + spatial rotation, per level."""
@@ -42,12 +43,13 @@ class TemplateRotator:
         also turns the real and imaginary parts of the maps' spatial spectra (the DCF tracker's online model)."""
         order = self.steps.order
         out = []
-        for f, g in zip(feats, self.groups):
+        for f, g, keep in zip(feats, self.groups, self._keep):
             steps = [self.group.channel_action(k, n)[0] if n % order == 0 else 0 for n in g.orders]
-            out.append(g.shift(f, steps) * self._kept_channels(g, f))
+            out.append(g.shift(f, steps) * keep.to(dtype=f.dtype, device=f.device))
         return out
 
-    def _kept_channels(self, groups, f) -> torch.Tensor:
-        keep = torch.cat([torch.full((m * n,), float(n % self.steps.order == 0), dtype=f.dtype, device=f.device)
-                          for m, n in groups.blocks])
+    def _kept_channels(self, groups) -> torch.Tensor:
+        """1 for the channels of blocks equivariant to every step, 0 for the rest; built once, since the tracker
+        rolls channels several times per frame (per tried turn, and per real and imaginary part in the DCF)."""
+        keep = torch.cat([torch.full((m * n,), float(n % self.steps.order == 0)) for m, n in groups.blocks])
         return keep[None, :, None, None]

@@ -67,6 +67,24 @@ def test_a_misspelt_exclude_is_an_error_not_a_leak(shared_data):
         build_pairs(run.data, seed=0)
 
 
+
+def test_exclude_leaves_out_named_sequences_and_checks_names_against_an_explicit_list(shared_data):
+    """With ``sequences`` listed, ``exclude`` drops its names from that list (case-insensitive), and a name outside
+    the list is an error even when the rest of the list would leave nothing to load."""
+    from core.config import apply_overrides
+    from training.data import load_sequences
+
+    def source_with(*overrides):
+        run = parse_run_config(apply_overrides(load_yaml(REPO / "configs/siamfc_ien.yaml"), list(overrides)))
+        run.data.root = str(shared_data)
+        return run.data, run.data.sources[4]
+
+    data, source = source_with("data.sources.4.sequences=[Gull1, BMX3, Animal3]", "data.sources.4.exclude=[gull1]")
+    assert sorted(seq.name for seq in load_sequences(data.resolve(source), source, "s")) == ["Animal3", "BMX3"]
+    data, source = source_with("data.sources.4.sequences=[Gull1]", "data.sources.4.exclude=[Gull1, Gul2]")
+    with pytest.raises(TrackingError, match=r"s.exclude: no sequence Gul2"):
+        load_sequences(data.resolve(source), source, "s")
+
 def test_every_queued_training_is_a_valid_run_on_the_shared_data(shared_data):
     """The committed training queue runs for hours across sessions: a bad override or a misspelt exclude in it
     must fail here, not when its turn comes. Each run's sources are loaded as the trainer loads them."""

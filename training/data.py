@@ -57,22 +57,22 @@ def load_sequences(path: Path, source, where: str) -> list:
 
     benchmark = source.benchmark or DEFAULT_BENCHMARK[source.kind]
     excluded = {name.lower(): name for name in source.exclude}
-    wanted = list(source.sequences) or None
-    if wanted is None and excluded and benchmark in ("folder", "OTB2015", "OTB2013", "OTB100", "TB50"):
-        # OTB layout: one folder per sequence, so excluded sequences can be skipped before anything is read
-        available = sorted(p.name for p in path.iterdir() if (p / "img").is_dir())
-        check_excluded(excluded, available, path, where)
-        wanted = available
-    if wanted is not None:
-        wanted = [name for name in wanted if name.lower() not in excluded]
-        if not wanted:
-            return []
-    sequences = load_benchmark(benchmark, path, sequences=wanted)
-    if source.sequences:
-        check_excluded(excluded, list(source.sequences), path, where)
-    elif wanted is None:
+    names = list(source.sequences) or (listed_sequences(path, benchmark) if excluded else None)
+    if names is None:  # a layout that is listed by loading it: load all, then leave the excluded out
+        sequences = load_benchmark(benchmark, path)
         check_excluded(excluded, [seq.name for seq in sequences], path, where)
-    return [seq for seq in sequences if seq.name.lower() not in excluded]
+        return [seq for seq in sequences if seq.name.lower() not in excluded]
+    check_excluded(excluded, names, path, where)
+    wanted = [name for name in names if name.lower() not in excluded]
+    return load_benchmark(benchmark, path, sequences=wanted) if wanted else []
+
+
+def listed_sequences(path: Path, benchmark: str):
+    """The sequence folders of an OTB-style layout (one folder per sequence, frames in ``img/``), listed without
+    reading a file, so excluded sequences are never read at all; None for layouts listed only by loading them."""
+    if benchmark not in ("folder", "OTB2015", "OTB2013", "OTB100", "TB50"):
+        return None
+    return sorted(p.name for p in path.iterdir() if (p / "img").is_dir())
 
 
 def check_excluded(excluded: dict, available, path: Path, where: str) -> None:

@@ -103,11 +103,11 @@ def table(rows: dict, columns, first: str = "tracker") -> str:
     """A plain-text table: ``rows`` maps a name to ``{column: value}``; ``columns`` are ``(key, header, fmt)``;
     ``first`` heads the column of row names."""
     width = max(len(name) for name in list(rows) + [first]) + 2
-    cell = [max(14, len(h) + 2) for _, h, _ in columns]
+    text = {name: [format(values[k], fmt) if values.get(k) is not None else "n/a" for k, _, fmt in columns]
+            for name, values in rows.items()}
+    cell = [max([14, len(h) + 2] + [len(cells[i]) + 2 for cells in text.values()])
+            for i, (_, h, _) in enumerate(columns)]
     head = f"{first:<{width}}" + "".join(f"{h:>{c}}" for (_, h, _), c in zip(columns, cell))
-    lines = [head]
-    for name, values in rows.items():
-        cells = "".join(f"{format(values[k], fmt) if values.get(k) is not None else 'n/a':>{c}}"
-                        for (k, _, fmt), c in zip(columns, cell))
-        lines.append(f"{name:<{width}}" + cells)
+    lines = [head] + [f"{name:<{width}}" + "".join(f"{v:>{c}}" for v, c in zip(cells, cell))
+                      for name, cells in text.items()]
     return "\n".join(lines)

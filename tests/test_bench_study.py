@@ -142,3 +142,16 @@ def test_studies_and_the_training_queue_agree(study):
         assert folders[path.stem] <= queued, path.name
     assert folders["ablation_fc"] == {q for q in queued if "ablation_fc" in q}
     assert len(folders["learning_curves"]) == 16
+
+
+def test_summary_columns_stay_apart_when_a_cell_is_wider_than_its_header(study, capsys):
+    """A verdict such as 'rotaug@30000 ahead' is wider than the default cell; it ran into the cell before it."""
+    from eval.seeds import seed_group
+
+    groups = {("ien", 30000): seed_group([(0.46, {"a": 0.46}), (0.45, {"a": 0.45})]),
+              ("rotaug", 30000): seed_group([(0.52, {"a": 0.52}), (0.53, {"a": 0.53})])}
+    comparisons = {("ien", 30000): {"reference": "rotaug@30000", "gap": -0.06, "wins": 2, "sequences": 11,
+                                    "verdict": "rotaug@30000 ahead"}}
+    study.print_summary("validation", groups, comparisons)
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("ien@30000"))
+    assert row.split()[-4:] == ["-0.060", "2/11", "rotaug@30000", "ahead"]

@@ -30,7 +30,7 @@ network on smooth random images) is printed beside it: no network can go below i
 import argparse
 import sys
 
-import ien_common  # noqa: F401  (repository root on sys.path)
+import ien_common  # (also puts the repository root on sys.path)
 import numpy as np
 import torch
 
@@ -106,12 +106,13 @@ def print_ratio_table(title: str, values: dict, labels: list, fmt: str):
     """Rows of layers, a column per tracker, then each other tracker's value / the first's."""
     base, others = labels[0], labels[1:]
     short = {n: n.replace("siamfc_", "") for n in labels}
+    rows = {layer: {**{n: values[n][layer] for n in labels},
+                    **{("ratio", n): values[n][layer] / values[base][layer] for n in others}}
+            for layer in values[base]}
+    columns = [(n, short[n], fmt) for n in labels] + [(("ratio", n), f"{short[n]}/{short[base]}", ".2f")
+                                                      for n in others]
     print(f"\n{title}")
-    print(f"{'layer':<18}" + "".join(f"{short[n]:>12}" for n in labels)
-          + "".join(" " + f"{short[n] + '/' + short[base]:>15}" for n in others))
-    for layer in values[base]:
-        print(f"{layer:<18}" + "".join(f"{values[n][layer]:>12{fmt}}" for n in labels)
-              + "".join(" " + f"{values[n][layer] / values[base][layer]:>15.2f}" for n in others))
+    print(ien_common.table(rows, columns, first="layer"))
 
 
 def main(argv=None) -> int:

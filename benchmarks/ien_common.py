@@ -72,18 +72,29 @@ def onepass_report(label: str, spec, sequences, benchmark: str, results, workers
 
     Results go to ``results/<benchmark>/<label>-<fingerprint>/`` in the runner's format, the fingerprint being a
     hash of the config, the weights' bytes, the overrides and the seed (``TrackerSpec.fingerprint``): finished
-    sequences are not run again, and replaced weights under the same label get a folder of their own.
+    sequences are not run again, replaced weights under the same label get a folder of their own, and the same
+    tracker under another label reuses its folder (:func:`results_folder`).
     """
     from eval.runners.benchmark import make_job, score
     from eval.runners.execution import execute
 
-    out_dir = Path(results) / benchmark / f"{label}-{spec.fingerprint()}"
+    out_dir = results_folder(Path(results) / benchmark, label, spec.fingerprint())
     job = make_job("folder", spec, out_dir, None)
     summary = execute(job, sequences, workers=workers, desc=f"{label} on {benchmark}")
     if summary.failed:
         raise RuntimeError(f"{label} on {benchmark}: failed on " + ", ".join(
             f"{o.name} ({o.error})" for o in summary.failed))
     return score("folder", sequences, out_dir), out_dir
+
+
+def results_folder(root: Path, label: str, fingerprint: str) -> Path:
+    """``root/<label>-<fingerprint>``, unless the same tracker (same fingerprint) already has results there under
+    another label: then that folder, so a run that two studies name differently is tracked once, not twice."""
+    own = root / f"{label}-{fingerprint}"
+    if own.is_dir():
+        return own
+    same = sorted(p for p in root.glob(f"*-{fingerprint}") if p.is_dir())
+    return same[0] if same else own
 
 
 def write_report(report: dict, path, results, stem: str) -> Path:

@@ -155,3 +155,18 @@ def test_summary_columns_stay_apart_when_a_cell_is_wider_than_its_header(study, 
     study.print_summary("validation", groups, comparisons)
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("ien@30000"))
     assert row.split()[-4:] == ["-0.060", "2/11", "rotaug@30000", "ahead"]
+
+
+def test_one_tracker_under_two_labels_is_tracked_once(study, tmp_path):
+    """Two studies naming the same run differently (rotaug_s0, rotaug_p30000_s0) share one results folder: the
+    second label reuses the first one's results instead of tracking every sequence again."""
+    from eval.runners.jobs import TrackerSpec
+
+    sequences = [_moving_sequence(tmp_path / "A", "A")]
+    spec = TrackerSpec("configs/dcf_ien.yaml", str(DCF_WEIGHTS[0]))
+    first, first_dir = study.ien_common.onepass_report("x_s0", spec, sequences, "tuning", tmp_path / "res")
+    (first_dir / "A.txt").write_text("".join("1,1,40,30\n" for _ in range(5)))  # marks what the second one reads
+    second, second_dir = study.ien_common.onepass_report("x_p30000_s0", spec, sequences, "tuning", tmp_path / "res")
+    assert second_dir == first_dir and second["overall"]["success_auc"] < first["overall"]["success_auc"]
+    other = TrackerSpec("configs/dcf_ien.yaml", str(DCF_WEIGHTS[1]))
+    assert study.ien_common.onepass_report("x_p30000_s0", other, sequences, "tuning", tmp_path / "res")[1] != first_dir

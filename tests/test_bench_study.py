@@ -141,7 +141,7 @@ def test_studies_and_the_training_queue_agree(study):
         folders[path.stem] = {str(Path(r.weights).parent) for r in runs if r.tracker.endswith("config.yaml")}
         assert folders[path.stem] <= queued, path.name
     assert folders["ablation_fc"] == {q for q in queued if "ablation_fc" in q}
-    assert len(folders["learning_curves"]) == 16
+    assert len(folders["learning_curves"]) == 18
 
 
 def test_summary_columns_stay_apart_when_a_cell_is_wider_than_its_header(study, capsys):
